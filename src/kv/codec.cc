@@ -1,0 +1,127 @@
+#include "kv/codec.h"
+
+#include <array>
+
+namespace consensus::kv::detail {
+
+void ByteWriter::put_u8(std::uint8_t value) {
+    bytes_.push_back(static_cast<char>(value));
+}
+
+void ByteWriter::put_bool(bool value) {
+    put_u8(value ? 1 : 0);
+}
+
+void ByteWriter::put_u32(std::uint32_t value) {
+    for (int shift = 0; shift < 32; shift += 8) {
+        put_u8(static_cast<std::uint8_t>(value >> shift));
+    }
+}
+
+void ByteWriter::put_u64(std::uint64_t value) {
+    for (int shift = 0; shift < 64; shift += 8) {
+        put_u8(static_cast<std::uint8_t>(value >> shift));
+    }
+}
+
+void ByteWriter::put_i64(std::int64_t value) {
+    put_u64(static_cast<std::uint64_t>(value));
+}
+
+void ByteWriter::put_string(std::string_view bytes) {
+    put_u32(static_cast<std::uint32_t>(bytes.size()));
+    put_raw(bytes);
+}
+
+void ByteWriter::put_raw(std::string_view bytes) {
+    bytes_.append(bytes.data(), bytes.size());
+}
+
+bool ByteReader::take(std::size_t count, std::string_view* out) {
+    if (failed_ || count > remaining()) {
+        failed_ = true;
+        return false;
+    }
+    *out = bytes_.substr(offset_, count);
+    offset_ += count;
+    return true;
+}
+
+std::uint8_t ByteReader::get_u8() {
+    std::string_view piece;
+    if (!take(1, &piece)) return 0;
+    return static_cast<std::uint8_t>(piece[0]);
+}
+
+bool ByteReader::get_bool() {
+    const std::uint8_t byte = get_u8();
+    if (byte > 1) {
+        failed_ = true;
+        return false;
+    }
+    return byte == 1;
+}
+
+std::uint32_t ByteReader::get_u32() {
+    std::string_view piece;
+    if (!take(4, &piece)) return 0;
+    std::uint32_t value = 0;
+    for (int i = 3; i >= 0; --i) {
+        value = (value << 8) | static_cast<std::uint8_t>(piece[static_cast<std::size_t>(i)]);
+    }
+    return value;
+}
+
+std::uint64_t ByteReader::get_u64() {
+    std::string_view piece;
+    if (!take(8, &piece)) return 0;
+    std::uint64_t value = 0;
+    for (int i = 7; i >= 0; --i) {
+        value = (value << 8) | static_cast<std::uint8_t>(piece[static_cast<std::size_t>(i)]);
+    }
+    return value;
+}
+
+std::int64_t ByteReader::get_i64() {
+    return static_cast<std::int64_t>(get_u64());
+}
+
+std::string ByteReader::get_string() {
+    const std::uint32_t length = get_u32();
+    std::string_view piece;
+    if (!take(length, &piece)) return {};
+    return std::string(piece);
+}
+
+std::string_view ByteReader::get_raw(std::size_t count) {
+    std::string_view piece;
+    if (!take(count, &piece)) return {};
+    return piece;
+}
+
+namespace {
+
+std::array<std::uint32_t, 256> make_crc32_table() {
+    std::array<std::uint32_t, 256> table{};
+    for (std::uint32_t i = 0; i < 256; ++i) {
+        std::uint32_t value = i;
+        for (int bit = 0; bit < 8; ++bit) {
+            value = (value & 1U) != 0 ? 0xEDB88320U ^ (value >> 1) : value >> 1;
+        }
+        table[i] = value;
+    }
+    return table;
+}
+
+}  // namespace
+
+std::uint32_t crc32(std::string_view bytes) {
+    static const std::array<std::uint32_t, 256> table = make_crc32_table();
+    std::uint32_t crc = 0xFFFFFFFFU;
+    for (char c : bytes) {
+        crc = table[(crc ^ static_cast<std::uint8_t>(c)) & 0xFFU] ^ (crc >> 8);
+    }
+    return crc ^ 0xFFFFFFFFU;
+}
+
+}  // namespace consensus::kv::detail

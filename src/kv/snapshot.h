@@ -1,0 +1,58 @@
+#pragma once
+/// Snapshot format of the v2 store state (V2State): the tree, the current index, the
+/// event history and the counters. Raft ships it to slow followers and the WAL keeps it
+/// [thesis §5.1]; restoring it must reproduce the state exactly, so that a watch from a
+/// past index resumes the same way on every member.
+///
+/// Layout (version 1), integers little-endian and fixed width (codec.h):
+///
+///   4 bytes  magic "CKV2"
+///   u8       version             kSnapshotFormatVersion
+///   u64      body length          number of body bytes that follow
+///   body:
+///     u64    current_index
+///     15 x u64 counters           StoreStats in declaration order, without `watchers`
+///     u64    root created_index, u64 root modified_index (the root is a permanent dir)
+///     u64    count of the other nodes, then each in pre-order (parents first):
+///            u64 parent (0 = the root, n = the n-th node of this list), str name,
+///            u8 is_dir, str value, u64 created_index, u64 modified_index,
+///            u8 has_expiration, [i64 expire_unix_nanos]
+///            Nodes carry their name, not their path, so a deep key costs its depth
+///            in bytes rather than the square of it.
+///     u64    event count (<= kEventHistoryMax), then each event oldest first:
+///            u64 index, u8 refresh, str action, node, u8 has_prev_node, [node]
+///            where node = str key, u8 is_root, u8 dir, u8 has_value, [str value],
+///            u64 created_index, u64 modified_index, u8 has_ttl, [i64 ttl],
+///            u8 has_expiration, [i64 expiration], u32 child count, children...
+///   u32      CRC-32 (IEEE) of every byte before it
+///
+/// Restore checks the magic, version, length and checksum before parsing, then the
+/// structure (a parent comes earlier and is a dir, names are single clean path
+/// components and unique among siblings, indices are at
+/// most current_index, history indices are consecutive, nesting is bounded). Any
+/// failure is kCorruption and the caller's state is left untouched, because the state
+/// is built aside and swapped in only when complete.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "consensus/status.h"
+#include "kv/v2_store.h"
+
+namespace consensus::kv {
+
+inline constexpr std::uint8_t kSnapshotFormatVersion = 1;
+
+/// How deep V2Node children may nest inside a recorded event. Events written by the
+/// store carry no children at all; the bound keeps a damaged snapshot from recursing
+/// without limit.
+inline constexpr int kSnapshotEventNodeDepthMax = 8;
+
+/// Encodes the whole state. Never fails.
+std::string encode_v2_snapshot(const V2State& state);
+
+/// Decodes bytes from encode_v2_snapshot. kCorruption for anything else.
+Result<V2State> decode_v2_snapshot(std::string_view bytes);
+
+}  // namespace consensus::kv

@@ -1,0 +1,151 @@
+#include "kv/store.h"
+
+#include <cstdint>
+#include <utility>
+
+#include "kv/snapshot.h"
+
+namespace consensus::kv {
+
+std::optional<std::int64_t> expiration_for(std::optional<std::uint64_t> ttl_seconds,
+                                           std::int64_t now_unix_nanos) {
+    constexpr std::int64_t kNanosPerSecond = 1'000'000'000;
+    if (!ttl_seconds || *ttl_seconds == 0) return std::nullopt;
+    // http/ bounds ttl, but a command is input like any other: overflow saturates
+    // instead of wrapping into the past.
+    if (*ttl_seconds > static_cast<std::uint64_t>(INT64_MAX / kNanosPerSecond)) {
+        return INT64_MAX;
+    }
+    const std::int64_t ttl_nanos = static_cast<std::int64_t>(*ttl_seconds) * kNanosPerSecond;
+    std::int64_t expire = 0;
+    if (__builtin_add_overflow(now_unix_nanos, ttl_nanos, &expire)) return INT64_MAX;
+    return expire;
+}
+
+ApplyResult Store::apply(const Command& command) {
+    // Stream watches that started in the past get their backlog before this command's
+    // events, whatever the command is.
+    v2_.catch_up_stream_watchers();
+    V2Outcome outcome;
+    switch (command.kind) {
+        case Command::Kind::kV2Write:
+            outcome = apply_write(command.request, command.now_unix_nanos);
+            break;
+        case Command::Kind::kV2QuorumGet:
+            outcome = v2_.get(command.request.key, command.request.recursive,
+                              command.request.sorted, command.now_unix_nanos);
+            v2_.count_get(!outcome.error.has_value());
+            break;
+        case Command::Kind::kV2ExpireSync:
+            v2_.delete_expired_keys(command.now_unix_nanos);
+            break;
+        case Command::Kind::kNoop:
+            break;
+    }
+    return ApplyResult{std::move(outcome.error), std::move(outcome.event), v2_.current_index()};
+}
+
+V2Outcome Store::apply_write(const service::V2Request& request, std::int64_t now_unix_nanos) {
+    using service::V2Method;
+    const V2TtlOptions ttl{expiration_for(request.ttl, now_unix_nanos), request.refresh};
+    std::string value = request.value.value_or(std::string());
+    const std::string prev_value = request.prev_value.value_or(std::string());
+    // [etcd: server/etcdserver/apply_v2.go] an empty prevValue and prevIndex 0 are
+    // "no condition".
+    const bool has_condition = request.prev_index > 0 || !prev_value.empty();
+    switch (request.method) {
+        case V2Method::kPut:
+            if (request.prev_exist) {
+                if (!*request.prev_exist) {
+                    return v2_.create(request.key, request.dir, std::move(value), false, ttl,
+                                      now_unix_nanos);
+                }
+                if (!has_condition) {
+                    return v2_.update(request.key, std::move(value), ttl, now_unix_nanos);
+                }
+            }
+            if (has_condition) {
+                return v2_.compare_and_swap(request.key, prev_value, request.prev_index,
+                                            std::move(value), ttl, now_unix_nanos);
+            }
+            return v2_.set(request.key, request.dir, std::move(value), ttl, now_unix_nanos);
+        case V2Method::kPost:
+            return v2_.create(request.key, request.dir, std::move(value), true, ttl,
+                              now_unix_nanos);
+        case V2Method::kDelete:
+            if (has_condition) {
+                return v2_.compare_and_delete(request.key, prev_value, request.prev_index,
+                                              now_unix_nanos);
+            }
+            return v2_.remove(request.key, request.dir, request.recursive, now_unix_nanos);
+        case V2Method::kGet: {
+            V2Outcome outcome =
+                v2_.get(request.key, request.recursive, request.sorted, now_unix_nanos);
+            v2_.count_get(!outcome.error.has_value());
+            return outcome;
+        }
+    }
+    return V2Outcome{};
+}
+
+service::V2Result Store::get(const service::V2Request& request, std::int64_t now_unix_nanos) {
+    V2Outcome outcome = v2_.get(request.key, request.recursive, request.sorted, now_unix_nanos);
+    service::V2Result result;
+    result.error = std::move(outcome.error);
+    result.event = std::move(outcome.event);
+    result.headers.etcd_index = v2_.current_index();
+    return result;
+}
+
+Store::WatchStart Store::watch(const service::V2Request& request, service::V2WatchSink sink) {
+    V2WatchOutcome outcome = v2_.watch(request.key, request.recursive, request.stream,
+                                       request.wait_index, std::move(sink));
+    return WatchStart{std::move(outcome.error), outcome.watch_id, outcome.etcd_index,
+                      std::move(outcome.immediate)};
+}
+
+void Store::cancel_watch(std::uint64_t watch_id) {
+    v2_.cancel_watch(watch_id);
+}
+
+void Store::close_all_watches() {
+    v2_.close_all_watches();
+}
+
+std::optional<std::int64_t> Store::next_expiration_unix_nanos() const {
+    return v2_.next_expiration_unix_nanos();
+}
+
+bool Store::has_expired(std::int64_t now_unix_nanos) const {
+    const std::optional<std::int64_t> next = v2_.next_expiration_unix_nanos();
+    return next.has_value() && *next <= now_unix_nanos;
+}
+
+Revision Store::current_index() const {
+    return v2_.current_index();
+}
+
+service::StoreStats Store::stats() const {
+    return v2_.stats();
+}
+
+void Store::count_get(bool success) {
+    v2_.count_get(success);
+}
+
+std::string Store::save_snapshot() const {
+    return encode_v2_snapshot(v2_.state());
+}
+
+Status Store::restore_snapshot(std::string_view bytes) {
+    Result<V2State> state = decode_v2_snapshot(bytes);
+    if (!state.is_ok()) return state.status();
+    v2_.replace_state(std::move(state.value()));
+    return Status::ok();
+}
+
+Status Store::check_invariants() const {
+    return v2_.check_invariants();
+}
+
+}  // namespace consensus::kv
