@@ -1,0 +1,174 @@
+#include "http/go_json.h"
+
+#include <charconv>
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+namespace consensus::http {
+namespace {
+
+constexpr char kHexDigits[] = "0123456789abcdef";
+
+/// Decodes one UTF-8 sequence at text[i] with Go's utf8.DecodeRune rules (no
+/// overlong forms, no surrogates, nothing above U+10FFFF). Returns the rune, or -1
+/// for an invalid sequence, which then counts as one byte.
+std::int32_t decode_rune(std::string_view text, std::size_t i, std::size_t* size) {
+    auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+    unsigned char lead = byte(i);
+    *size = 1;
+    std::size_t need = 0;
+    std::int32_t rune = 0;
+    std::int32_t minimum = 0;
+    if (lead >= 0xC2 && lead <= 0xDF) {
+        need = 1, rune = lead & 0x1F, minimum = 0x80;
+    } else if (lead >= 0xE0 && lead <= 0xEF) {
+        need = 2, rune = lead & 0x0F, minimum = 0x800;
+    } else if (lead >= 0xF0 && lead <= 0xF4) {
+        need = 3, rune = lead & 0x07, minimum = 0x10000;
+    } else {
+        return -1;
+    }
+    if (i + need >= text.size()) return -1;
+    for (std::size_t k = 1; k <= need; ++k) {
+        unsigned char next = byte(i + k);
+        if ((next & 0xC0) != 0x80) return -1;
+        rune = (rune << 6) | (next & 0x3F);
+    }
+    if (rune < minimum || rune > 0x10FFFF || (rune >= 0xD800 && rune <= 0xDFFF)) return -1;
+    *size = need + 1;
+    return rune;
+}
+
+void append_unicode_escape(std::string* out, unsigned code) {
+    out->append("\\u");
+    for (int shift = 12; shift >= 0; shift -= 4) out->push_back(kHexDigits[(code >> shift) & 0xF]);
+}
+
+}  // namespace
+
+std::string go_json_quote(std::string_view text) {
+    std::string out;
+    out.reserve(text.size() + 2);
+    out.push_back('"');
+    for (std::size_t i = 0; i < text.size();) {
+        unsigned char c = static_cast<unsigned char>(text[i]);
+        if (c < 0x80) {
+            // Go's htmlSafeSet: printable ASCII except the quote, the backslash and
+            // the three HTML-significant characters.
+            if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
+                out.push_back(static_cast<char>(c));
+            } else if (c == '"' || c == '\\') {
+                out.push_back('\\');
+                out.push_back(static_cast<char>(c));
+            } else if (c == '\n') {
+                out.append("\\n");
+            } else if (c == '\r') {
+                out.append("\\r");
+            } else if (c == '\t') {
+                out.append("\\t");
+            } else {
+                append_unicode_escape(&out, c);
+            }
+            ++i;
+            continue;
+        }
+        std::size_t size = 1;
+        std::int32_t rune = decode_rune(text, i, &size);
+        if (rune < 0) {
+            out.append("\\ufffd");
+        } else if (rune == 0x2028 || rune == 0x2029) {
+            append_unicode_escape(&out, static_cast<unsigned>(rune));
+        } else {
+            out.append(text.substr(i, size));
+        }
+        i += size;
+    }
+    out.push_back('"');
+    return out;
+}
+
+std::string go_json_float(double value) {
+    char buffer[64];
+    double magnitude = std::fabs(value);
+    bool exponent = magnitude != 0 && (magnitude < 1e-6 || magnitude >= 1e21);
+    auto result =
+        std::to_chars(buffer, buffer + sizeof buffer, value,
+                      exponent ? std::chars_format::scientific : std::chars_format::fixed);
+    std::string text(buffer, result.ptr);
+    // Go trims a leading zero from a negative two-digit exponent: "e-07" -> "e-7".
+    std::size_t n = text.size();
+    if (exponent && n >= 4 && text[n - 4] == 'e' && text[n - 3] == '-' && text[n - 2] == '0') {
+        text.erase(n - 2, 1);
+    }
+    return text;
+}
+
+std::string rfc3339_nano(std::int64_t unix_nanos) {
+    std::int64_t seconds = unix_nanos / 1'000'000'000;
+    std::int64_t nanos = unix_nanos % 1'000'000'000;
+    if (nanos < 0) {
+        nanos += 1'000'000'000;
+        seconds -= 1;
+    }
+    std::time_t time = static_cast<std::time_t>(seconds);
+    std::tm utc{};
+    gmtime_r(&time, &utc);
+    char text[64];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &utc);
+    std::string out = text;
+    if (nanos != 0) {
+        char fraction[16];
+        std::snprintf(fraction, sizeof fraction, ".%09lld", static_cast<long long>(nanos));
+        std::string digits = fraction;
+        while (digits.back() == '0') digits.pop_back();
+        out += digits;
+    }
+    out += "Z";
+    return out;
+}
+
+namespace {
+
+/// "<whole>.<fraction>" of `value` / 10^digits with the fraction's trailing zeros
+/// (and a then empty point) removed, as Go's fmtFrac does.
+std::string fraction_text(std::uint64_t value, int digits) {
+    std::uint64_t scale = 1;
+    for (int k = 0; k < digits; ++k) scale *= 10;
+    std::string out = std::to_string(value / scale);
+    std::uint64_t rest = value % scale;
+    if (rest != 0) {
+        std::string fraction = std::to_string(rest);
+        fraction.insert(0, static_cast<std::size_t>(digits) - fraction.size(), '0');
+        while (fraction.back() == '0') fraction.pop_back();
+        out += "." + fraction;
+    }
+    return out;
+}
+
+}  // namespace
+
+std::string go_duration(std::int64_t nanos) {
+    if (nanos == 0) return "0s";
+    std::string sign = nanos < 0 ? "-" : "";
+    std::uint64_t u = nanos < 0 ? static_cast<std::uint64_t>(-(nanos + 1)) + 1
+                                : static_cast<std::uint64_t>(nanos);
+    if (u < 1'000) return sign + std::to_string(u) + "ns";
+    if (u < 1'000'000) return sign + fraction_text(u, 3) + "\xC2\xB5s";
+    if (u < 1'000'000'000) return sign + fraction_text(u, 6) + "ms";
+    std::uint64_t whole_seconds = u / 1'000'000'000;
+    std::string seconds_text = fraction_text(u % 60'000'000'000ULL, 9) + "s";
+    if (whole_seconds < 60) return sign + seconds_text;
+    std::uint64_t minutes = whole_seconds / 60;
+    if (minutes < 60) return sign + std::to_string(minutes) + "m" + seconds_text;
+    return sign + std::to_string(minutes / 60) + "h" + std::to_string(minutes % 60) + "m" +
+           seconds_text;
+}
+
+std::string hex_id(std::uint64_t value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%llx", static_cast<unsigned long long>(value));
+    return text;
+}
+
+}  // namespace consensus::http
