@@ -20,6 +20,9 @@ Status Config::validate() const {
     if (max_committed_bytes_per_ready == 0) {
         return invalid("max_committed_bytes_per_ready must be greater than 0");
     }
+    if (max_pending_read_requests == 0) {
+        return invalid("max_pending_read_requests must be greater than 0");
+    }
     return Status::ok();
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 /// Configuration of one Raft core. validate() reports one clear error per bad field.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -35,6 +36,10 @@ struct Config {
     std::uint64_t max_uncommitted_entries_bytes = 64 * 1024 * 1024;
     /// Upper bound of committed-entry bytes in one Ready.
     std::uint64_t max_committed_bytes_per_ready = 16 * 1024 * 1024;
+    /// Upper bound of ReadIndex requests a leader holds (waiting for a heartbeat round
+    /// or for its first commit in the term); requests beyond it are dropped
+    /// (kUnavailable) and the client retries.
+    std::size_t max_pending_read_requests = 4096;
     /// PreVote [thesis §9.6].
     bool pre_vote = true;
     /// CheckQuorum: a leader steps down after an election timeout without hearing

@@ -6,8 +6,10 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "consensus/status.h"
 #include "consensus/types.h"
 
 namespace consensus::raft {
@@ -58,7 +60,7 @@ struct ConfState {
 };
 
 enum class ConfChangeType : std::uint8_t {
-    kAddNode = 0,         ///< add a voter (or promote a learner)
+    kAddNode = 0,  ///< add a voter (or promote a learner)
     kRemoveNode = 1,
     kAddLearnerNode = 2,  ///< add a non-voting member (or demote a voter)
 };
@@ -71,12 +73,27 @@ struct ConfChangeSingle {
     bool operator==(const ConfChangeSingle&) const = default;
 };
 
+/// How a ConfChange moves between configurations (etcd's ConfChangeTransition).
+enum class ConfChangeTransition : std::uint8_t {
+    /// A single voter change is applied directly (a "simple" change, safe because
+    /// one added or removed voter keeps every old and new majority overlapping
+    /// [thesis §4.1]); anything larger enters joint consensus and leaves it
+    /// automatically.
+    kAuto = 0,
+    /// Always enter joint consensus; the leader leaves it automatically.
+    kJointImplicit = 1,
+    /// Always enter joint consensus; the application proposes the empty ConfChange
+    /// that leaves it.
+    kJointExplicit = 2,
+};
+
 /// A membership change proposal. An empty `changes` list means "leave the joint
 /// configuration" [Raft §6: C_old,new then C_new]. `context` is opaque to raft (the
 /// node stores the new member's URLs there).
 struct ConfChange {
     std::vector<ConfChangeSingle> changes;
     std::string context;
+    ConfChangeTransition transition = ConfChangeTransition::kAuto;
 
     bool operator==(const ConfChange&) const = default;
 };
@@ -101,26 +118,26 @@ struct Snapshot {
 
 enum class MessageType : std::uint8_t {
     // Local inputs (never sent over the network).
-    kHup = 0,             ///< start an election now
-    kBeat = 1,            ///< leader: send heartbeats now
-    kPropose = 2,         ///< append entries (forwarded to the leader by followers)
-    kReadIndex = 3,       ///< ask for a linearizable read point [thesis §6.4]
+    kHup = 0,        ///< start an election now
+    kBeat = 1,       ///< leader: send heartbeats now
+    kPropose = 2,    ///< append entries (forwarded to the leader by followers)
+    kReadIndex = 3,  ///< ask for a linearizable read point [thesis §6.4]
     // RPCs between members.
-    kAppend = 4,          ///< AppendEntries request [Raft §5.3]
+    kAppend = 4,  ///< AppendEntries request [Raft §5.3]
     kAppendResponse = 5,
-    kRequestVote = 6,     ///< RequestVote [Raft §5.2]
+    kRequestVote = 6,  ///< RequestVote [Raft §5.2]
     kRequestVoteResponse = 7,
     kRequestPreVote = 8,  ///< PreVote [thesis §9.6]
     kRequestPreVoteResponse = 9,
-    kSnapshot = 10,       ///< InstallSnapshot [Raft §7]
-    kHeartbeat = 11,      ///< empty AppendEntries carrying commit (and read-index context)
+    kSnapshot = 10,   ///< InstallSnapshot [Raft §7]
+    kHeartbeat = 11,  ///< empty AppendEntries carrying commit (and read-index context)
     kHeartbeatResponse = 12,
-    kTimeoutNow = 13,     ///< leadership transfer: campaign at once [thesis §3.10]
+    kTimeoutNow = 13,  ///< leadership transfer: campaign at once [thesis §3.10]
     kReadIndexResponse = 14,
-    kTransferLeader = 15, ///< local input, forwarded to the leader
-    kUnreachable = 16,    ///< local input: the transport could not reach `from`
-    kSnapshotStatus = 17, ///< local input: a snapshot send finished (reject = failed)
-    kCheckQuorum = 18,    ///< local input: leader checks it heard from a quorum
+    kTransferLeader = 15,  ///< local input, forwarded to the leader
+    kUnreachable = 16,     ///< local input: the transport could not reach `from`
+    kSnapshotStatus = 17,  ///< local input: a snapshot send finished (reject = failed)
+    kCheckQuorum = 18,     ///< local input: leader checks it heard from a quorum
 };
 
 /// Name of a message type, for logs and transcripts ("MsgApp", "MsgVote", ...).
@@ -132,9 +149,12 @@ bool is_network_message(MessageType type);
 /// One Raft message. Which fields matter depends on `type` (as in etcd's raftpb):
 /// - kAppend: log_term/index identify the entry preceding `entries`; commit.
 /// - kAppendResponse: index = last matching index, or on reject the rejected index with
-///   reject_hint = the follower's last index and log_term = the term at reject_hint
+///   reject_hint = the largest index of the follower's log (at most its last index)
+///   whose term is <= the leader's log_term, and log_term = the term at reject_hint
 ///   (fast backtracking [Raft §5.3, "the follower can include the term of the
-///   conflicting entry"]).
+///   conflicting entry"]; etcd: raft.go handleAppendEntries).
+/// - kReadIndex / kReadIndexResponse: context = the read request's context; index =
+///   the read point in the response.
 /// - kRequestVote / kRequestPreVote: index/log_term = candidate's last entry;
 ///   context = "transfer" when campaigning for a leadership transfer.
 /// - kSnapshot: snapshot.
@@ -155,5 +175,30 @@ struct Message {
 
     bool operator==(const Message&) const = default;
 };
+
+/// Checks the shape of a message that arrived from a peer, so that malformed input is
+/// refused instead of tripping an assertion in the core (STYLE §8: never assert on
+/// bytes from the network). Errors (kInvalidArgument, naming the problem): a local-only
+/// type; a vote message without a term; a proposal without entries; entries of an
+/// append or proposal that are not contiguous after `index`, or whose terms decrease
+/// or exceed the message term.
+Status validate_network_message(const Message& message);
+
+/// Sum of the data bytes of `entries` (the unit of every byte bound in the core).
+std::uint64_t entries_data_bytes(const std::vector<Entry>& entries);
+
+/// Drops entries from the back of `entries` until their data bytes are at most
+/// `max_bytes`, but always keeps the first entry so that progress is possible
+/// [etcd: raft/util.go limitSize].
+void limit_entries_bytes(std::vector<Entry>* entries, std::uint64_t max_bytes);
+
+/// Encodes a ConfChange as the data of a kConfChange entry. Format (all integers
+/// big-endian): one version byte (1); one transition byte; a u32 count of changes; per
+/// change one type byte and a u64 node id; a u32 context length and the context bytes. Decoders
+/// reject any other version, a truncated body, an unknown type and trailing bytes.
+std::string encode_conf_change(const ConfChange& change);
+
+/// Decodes encode_conf_change's output. Errors: kCorruption naming what is wrong.
+Result<ConfChange> decode_conf_change(std::string_view data);
 
 }  // namespace consensus::raft

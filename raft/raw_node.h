@@ -5,10 +5,17 @@
 ///   if (node.has_ready()) { Ready rd = node.ready(); ...persist, send, apply...;
 ///                           node.advance(); }
 /// See ready.h for the order of work and what may be sent before persisting.
+///
+/// Snapshots: the core hands a whole Snapshot to the driver (in a MsgSnap message to
+/// send, or in Ready::snapshot to install). Splitting a large snapshot into chunks for
+/// the network and reassembling it is the transport's job (src/node), not the core's;
+/// the driver reports the outcome of a send with report_snapshot().
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "consensus/status.h"
 #include "raft/config.h"
@@ -43,7 +50,10 @@ public:
     void tick();
     /// Starts an election (PreVote first when enabled).
     void campaign();
-    /// Feeds a message from a peer. Errors: kInvalidArgument for local-only types.
+    /// Feeds a message from a peer. Errors: kInvalidArgument for local-only types and
+    /// malformed messages (see validate_network_message);
+    /// kNotFound for a response from a member not in the configuration; otherwise
+    /// what the core reports (e.g. kUnavailable for a forwarded proposal it dropped).
     consensus::Status step(const Message& message);
     /// Proposes application data. Errors: kUnavailable when there is no leader to
     /// take it, or the proposal was dropped (transfer in progress, uncommitted limit).
@@ -56,7 +66,8 @@ public:
     /// driver calls this when it applies that entry and stores the returned ConfState.
     ConfState apply_conf_change(const ConfChange& change);
     /// Requests a linearizable read point [thesis §6.4]; answered in a later Ready's
-    /// read_states with the same context. Errors: kUnavailable with no known leader.
+    /// read_states with the same context. Errors: kUnavailable with no known leader,
+    /// or when the leader already holds Config::max_pending_read_requests reads.
     consensus::Status read_index(std::string request_context);
     /// Asks the leader to hand leadership to `transferee` [thesis §3.10].
     void transfer_leadership(NodeId transferee);
@@ -65,17 +76,37 @@ public:
     /// Tells the core whether a snapshot sent to `id` was applied.
     void report_snapshot(NodeId id, bool failed);
 
+    /// Whether ready() would return any work.
     bool has_ready() const;
     /// The next batch of work. Precondition: the previous Ready was advanced.
     Ready ready();
     /// Acknowledges that the last Ready was fully handled (persisted, sent, applied).
+    /// Does nothing if no Ready is outstanding.
     void advance();
 
+    /// A snapshot of the observable state (cheap; copies the membership).
     NodeStatus status() const;
+    /// Every entry of the core's log from first_index() on, durable and unstable
+    /// (tests, the simulator and invariant checks; copies the log).
+    std::vector<Entry> log_entries() const;
+    /// First index of the core's log (entries before it are compacted).
+    Index first_index() const;
+    /// The protocol state machine itself, for tests and the simulator's checks.
+    const Raft& raft() const { return *raft_; }
 
 private:
+    /// What the outstanding Ready handed out, to acknowledge in advance().
+    struct Accepted {
+        Index last_entry_index = 0;
+        Term last_entry_term = 0;
+        Index snapshot_index = 0;
+        Index last_committed_index = 0;
+        std::uint64_t committed_bytes = 0;
+    };
+
     explicit RawNode(std::unique_ptr<Raft> raft);
     std::unique_ptr<Raft> raft_;
+    std::optional<Accepted> accepted_;
     // Implementation detail: the last reported soft and hard state, to diff against.
     SoftState previous_soft_;
     HardState previous_hard_;

@@ -3,7 +3,9 @@
 /// (after etcd raft's node.go Ready and README "usage").
 ///
 /// The driver handles a Ready in this order, then calls RawNode::advance():
-///   1. If snapshot is non-empty, install it in storage.
+///   1. If snapshot is non-empty, install it in storage. Snapshots always travel whole
+///      through the core (here and in MsgSnap); chunking a large one for the network
+///      and reassembling it before RawNode::step() is the transport's job.
 ///   2. Append `entries` to storage (replacing any conflicting suffix: an entry at
 ///      index i discards every stored entry >= i) and persist `hard_state` if set,
 ///      all in ONE durable (synced) write when must_sync is true.
@@ -25,8 +27,10 @@
 
 namespace consensus::raft {
 
+/// A member's role [Raft §5.1; thesis §9.6 for PreCandidate].
 enum class Role : std::uint8_t { kFollower, kPreCandidate, kCandidate, kLeader };
 
+/// etcd's name of a role ("StateLeader", ...), for logs and transcripts.
 const char* role_name(Role role);
 
 /// Volatile state worth reporting (not persisted).
@@ -46,16 +50,20 @@ struct ReadState {
     bool operator==(const ReadState&) const = default;
 };
 
+/// One batch of work for the driver (see the order of work above). Returned by value
+/// from RawNode::ready(); acknowledged with RawNode::advance().
 struct Ready {
-    std::optional<SoftState> soft_state;     ///< set when it changed
-    std::optional<HardState> hard_state;     ///< set when it changed; persist it
+    std::optional<SoftState> soft_state;  ///< set when it changed
+    std::optional<HardState> hard_state;  ///< set when it changed; persist it
     std::vector<ReadState> read_states;
-    std::vector<Entry> entries;              ///< to persist, in index order
-    Snapshot snapshot;                       ///< to install if non-empty
-    std::vector<Entry> committed_entries;    ///< to apply, in index order
+    std::vector<Entry> entries;                    ///< to persist, in index order
+    Snapshot snapshot;                             ///< to install if non-empty
+    std::vector<Entry> committed_entries;          ///< to apply, in index order
     std::vector<Message> messages_before_persist;  ///< leader appends, see step 3
-    std::vector<Message> messages;           ///< send only after persisting
-    bool must_sync = false;                  ///< whether step 2 needs fsync
+    std::vector<Message> messages;                 ///< send only after persisting
+    /// Whether step 2 needs fsync: true when there are entries or a snapshot, or the
+    /// term or vote changed. A commit-only hard state change may be written lazily.
+    bool must_sync = false;
 
     bool empty() const {
         return !soft_state && !hard_state && read_states.empty() && entries.empty() &&

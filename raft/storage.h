@@ -22,10 +22,13 @@ struct InitialState {
     ConfState conf_state;
 };
 
+/// Read-only access to durable Raft state. Implementations are owned by the driver and
+/// must outlive the core reading them.
 class Storage {
 public:
     virtual ~Storage() = default;
 
+    /// The hard state and membership that were durable at start-up.
     virtual Result<InitialState> initial_state() const = 0;
     /// Entries [low, high), at most max_bytes of entry data (always at least one entry
     /// if any is in range). Errors: kOutOfRange with message "compacted" when
@@ -34,7 +37,9 @@ public:
                                                std::uint64_t max_bytes) const = 0;
     /// Term of entry i, for first_index()-1 <= i <= last_index(). Errors as entries().
     virtual Result<Term> term(Index i) const = 0;
+    /// Index of the first available entry (snapshot index + 1).
     virtual Index first_index() const = 0;
+    /// Index of the last entry (the snapshot index when no entry follows it).
     virtual Index last_index() const = 0;
     /// The most recent snapshot (possibly empty). kUnavailable if it is being made.
     virtual Result<Snapshot> snapshot() const = 0;

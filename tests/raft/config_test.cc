@@ -37,16 +37,24 @@ TEST_CASE("Config: validate names the first bad field", "[raft]") {
     };
     REQUIRE(valid().validate().is_ok());
 
-    struct Case { const char* name; void (*mutate)(Config&); const char* field; };
+    struct Case {
+        const char* name;
+        void (*mutate)(Config&);
+        const char* field;
+    };
     std::vector<Case> cases = {
         {"no id", [](Config& c) { c.id = kNoNode; }, "id"},
         {"zero heartbeat", [](Config& c) { c.heartbeat_ticks = 0; }, "heartbeat_ticks"},
-        {"election not above heartbeat",
-         [](Config& c) { c.election_ticks = c.heartbeat_ticks; }, "election_ticks"},
+        {"election not above heartbeat", [](Config& c) { c.election_ticks = c.heartbeat_ticks; },
+         "election_ticks"},
         {"no storage", [](Config& c) { c.storage = nullptr; }, "storage"},
         {"no random", [](Config& c) { c.random = nullptr; }, "random"},
         {"no inflight", [](Config& c) { c.max_inflight_messages = 0; }, "max_inflight_messages"},
         {"no message bytes", [](Config& c) { c.max_message_bytes = 0; }, "max_message_bytes"},
+        {"no committed bytes", [](Config& c) { c.max_committed_bytes_per_ready = 0; },
+         "max_committed_bytes_per_ready"},
+        {"no pending reads", [](Config& c) { c.max_pending_read_requests = 0; },
+         "max_pending_read_requests"},
     };
     for (const auto& c : cases) {
         INFO(c.name);
