@@ -1,0 +1,188 @@
+#include "node/frame.h"
+
+#include <algorithm>
+#include <limits>
+
+#include "wal/crc32c.h"
+
+namespace consensus::node {
+namespace {
+
+void put_u32(std::string* out, std::uint32_t value) {
+    for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+void put_u64(std::string* out, std::uint64_t value) {
+    for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
+}
+
+std::uint32_t get_u32(std::string_view bytes, std::size_t at) {
+    std::uint32_t value = 0;
+    for (int i = 3; i >= 0; --i) {
+        value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
+    }
+    return value;
+}
+
+std::uint64_t get_u64(std::string_view bytes, std::size_t at) {
+    std::uint64_t value = 0;
+    for (int i = 7; i >= 0; --i) {
+        value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
+    }
+    return value;
+}
+
+bool is_known_kind(std::uint8_t kind) {
+    return kind == static_cast<std::uint8_t>(FrameKind::kHandshake) ||
+           kind == static_cast<std::uint8_t>(FrameKind::kMessage) ||
+           kind == static_cast<std::uint8_t>(FrameKind::kSnapshotChunk);
+}
+
+}  // namespace
+
+std::string encode_frame(FrameKind kind, std::string_view payload) {
+    CONSENSUS_ASSERT(payload.size() <= std::numeric_limits<std::uint32_t>::max());
+    std::string frame;
+    frame.reserve(kFrameHeaderBytes + payload.size());
+    frame.push_back(static_cast<char>(kFrameVersion));
+    frame.push_back(static_cast<char>(kind));
+    put_u32(&frame, static_cast<std::uint32_t>(payload.size()));
+    put_u32(&frame, wal::crc32c(payload));
+    frame.append(payload);
+    return frame;
+}
+
+std::string encode_handshake(const Handshake& handshake) {
+    std::string payload;
+    payload.reserve(kHandshakeBytes);
+    put_u64(&payload, handshake.cluster_id);
+    put_u64(&payload, handshake.from);
+    put_u64(&payload, handshake.to);
+    return payload;
+}
+
+Result<Handshake> decode_handshake(std::string_view payload) {
+    if (payload.size() != kHandshakeBytes) {
+        return Status(StatusCode::kCorruption, "handshake of " + std::to_string(payload.size()) +
+                                                   " bytes, want " +
+                                                   std::to_string(kHandshakeBytes));
+    }
+    Handshake handshake;
+    handshake.cluster_id = get_u64(payload, 0);
+    handshake.from = get_u64(payload, 8);
+    handshake.to = get_u64(payload, 16);
+    return handshake;
+}
+
+std::vector<std::string> encode_snapshot_chunk_frames(std::string_view encoded_message,
+                                                      std::size_t chunk_bytes) {
+    CONSENSUS_ASSERT(chunk_bytes > 0);
+    CONSENSUS_ASSERT(!encoded_message.empty());
+    std::vector<std::string> frames;
+    for (std::size_t offset = 0; offset < encoded_message.size(); offset += chunk_bytes) {
+        std::string_view data = encoded_message.substr(offset, chunk_bytes);
+        std::string payload;
+        payload.reserve(kSnapshotChunkHeaderBytes + data.size());
+        put_u64(&payload, encoded_message.size());
+        put_u64(&payload, offset);
+        payload.append(data);
+        frames.push_back(encode_frame(FrameKind::kSnapshotChunk, payload));
+    }
+    return frames;
+}
+
+Result<SnapshotChunk> decode_snapshot_chunk(std::string_view payload) {
+    if (payload.size() <= kSnapshotChunkHeaderBytes) {
+        return Status(StatusCode::kCorruption, "snapshot chunk without data");
+    }
+    SnapshotChunk chunk;
+    chunk.total_bytes = get_u64(payload, 0);
+    chunk.offset = get_u64(payload, 8);
+    chunk.data = payload.substr(kSnapshotChunkHeaderBytes);
+    // Compared without adding, so a forged offset near 2^64 cannot wrap around.
+    if (chunk.offset > chunk.total_bytes || chunk.data.size() > chunk.total_bytes - chunk.offset) {
+        return Status(StatusCode::kCorruption, "snapshot chunk passes the end of its message");
+    }
+    return chunk;
+}
+
+FrameReader::FrameReader(std::size_t frame_bytes_max) : frame_bytes_max_(frame_bytes_max) {}
+
+void FrameReader::append(const char* data, std::size_t size) {
+    // Drop what was already handed out before growing, so a long-lived connection
+    // keeps a buffer of about one frame rather than everything it ever received.
+    if (consumed_ > 0 && consumed_ >= buffer_.size() / 2) {
+        buffer_.erase(0, consumed_);
+        consumed_ = 0;
+    }
+    buffer_.append(data, size);
+}
+
+Result<std::optional<Frame>> FrameReader::next() {
+    if (failure_.has_value()) return *failure_;
+    std::string_view pending = std::string_view(buffer_).substr(consumed_);
+    if (pending.size() < kFrameHeaderBytes) return std::optional<Frame>();
+
+    auto version = static_cast<std::uint8_t>(pending[0]);
+    auto kind = static_cast<std::uint8_t>(pending[1]);
+    std::uint32_t length = get_u32(pending, 2);
+    std::uint32_t crc = get_u32(pending, 6);
+    if (version != kFrameVersion) {
+        failure_ = Status(StatusCode::kInvalidArgument,
+                          "frame version " + std::to_string(version) + " is not supported");
+    } else if (!is_known_kind(kind)) {
+        failure_ =
+            Status(StatusCode::kInvalidArgument, "unknown frame kind " + std::to_string(kind));
+    } else if (length > frame_bytes_max_) {
+        failure_ = Status(StatusCode::kInvalidArgument, "frame of " + std::to_string(length) +
+                                                            " bytes exceeds the limit of " +
+                                                            std::to_string(frame_bytes_max_));
+    }
+    if (failure_.has_value()) return *failure_;
+    if (pending.size() - kFrameHeaderBytes < length) return std::optional<Frame>();
+
+    std::string_view payload = pending.substr(kFrameHeaderBytes, length);
+    if (wal::crc32c(payload) != crc) {
+        failure_ = Status(StatusCode::kCorruption, "frame CRC mismatch");
+        return *failure_;
+    }
+    Frame frame;
+    frame.kind = static_cast<FrameKind>(kind);
+    frame.payload = std::string(payload);
+    consumed_ += kFrameHeaderBytes + length;
+    if (consumed_ == buffer_.size()) {
+        buffer_.clear();
+        consumed_ = 0;
+    }
+    return std::optional<Frame>(std::move(frame));
+}
+
+SnapshotAssembler::SnapshotAssembler(std::uint64_t snapshot_bytes_max)
+    : snapshot_bytes_max_(snapshot_bytes_max) {}
+
+Result<std::optional<std::string>> SnapshotAssembler::add(const SnapshotChunk& chunk) {
+    if (total_bytes_ == 0) {
+        if (chunk.offset != 0) {
+            return Status(StatusCode::kCorruption, "snapshot chunk at offset " +
+                                                       std::to_string(chunk.offset) +
+                                                       " without its beginning");
+        }
+        if (chunk.total_bytes > snapshot_bytes_max_) {
+            return Status(StatusCode::kInvalidArgument,
+                          "chunked message of " + std::to_string(chunk.total_bytes) +
+                              " bytes exceeds the limit of " + std::to_string(snapshot_bytes_max_));
+        }
+        total_bytes_ = chunk.total_bytes;
+        assembled_.clear();
+    } else if (chunk.total_bytes != total_bytes_ || chunk.offset != assembled_.size()) {
+        return Status(StatusCode::kCorruption, "snapshot chunk does not continue its message");
+    }
+    assembled_.append(chunk.data);
+    if (assembled_.size() < total_bytes_) return std::optional<std::string>();
+    total_bytes_ = 0;
+    std::string whole = std::move(assembled_);
+    assembled_.clear();
+    return std::optional<std::string>(std::move(whole));
+}
+
+}  // namespace consensus::node

@@ -1,0 +1,174 @@
+#pragma once
+/// Member: one running member of the cluster. It owns the single-threaded io_context
+/// and wires the Raft core, the WAL, the kv store, the member table, the pending
+/// request registry and the peer transport; http/ reaches it only through service()
+/// (STYLE §3, §4).
+///
+/// Lifecycle: create() opens (or bootstraps) the data dir and restores the state;
+/// start() listens on the peer URLs and starts the timers; run() runs the loop on the
+/// calling thread until stop() has finished. stop() (idempotent, on the loop thread)
+/// runs the on-stop hooks (main stops the HTTP server there), fails pending requests
+/// with kUnavailable, closes every watch, stops the transport and the timers, so
+/// run() returns. The WAL is closed when the Member is destroyed.
+///
+/// The loop: a ticker ticks Raft every heartbeat interval [Raft §5.2 timers in
+/// ticks]; inputs (peer messages, proposals, ticks) schedule one drain of the Ready
+/// per loop turn, so one fsync covers every proposal of that turn (STYLE §4).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <random>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+
+#include "consensus/service.h"
+#include "consensus/status.h"
+#include "consensus/types.h"
+#include "kv/store.h"
+#include "node/applier.h"
+#include "node/flags.h"
+#include "node/membership.h"
+#include "node/metrics.h"
+#include "node/pending_requests.h"
+#include "node/ready_loop.h"
+#include "raft/raw_node.h"
+
+namespace consensus::wal {
+class Wal;
+}
+
+namespace consensus::node {
+
+class PeerTransport;
+class ServiceImpl;
+
+/// How often the leader checks for expired keys and proposes their removal, as etcd's
+/// SYNC request [etcd: server/etcdserver/server.go monitorStorage / sync ticker].
+inline constexpr std::int64_t kExpirySyncIntervalMs = 500;
+/// Entries kept in the log behind a snapshot so a slightly slow follower catches up
+/// from the log instead of a snapshot [etcd: server/etcdserver SnapshotCatchUpEntries].
+inline constexpr Index kSnapshotCatchUpEntries = 5000;
+/// How often a member retries publishing its name and client URLs until applied.
+inline constexpr std::int64_t kPublishRetryMs = 1000;
+
+class Member {
+public:
+    /// Opens or bootstraps `flags.data_dir` (see bootstrap.h), restores the store and
+    /// member table from the latest snapshot and builds the Raft core; committed
+    /// entries after the snapshot are re-applied by the first Ready cycles. Errors:
+    /// kFailedPrecondition when the data dir belongs to another member or cluster;
+    /// kInvalidArgument for inconsistent flags; kCorruption / kIOError from the WAL.
+    static Result<std::unique_ptr<Member>> create(const Flags& flags);
+    ~Member();
+    Member(const Member&) = delete;
+    Member& operator=(const Member&) = delete;
+
+    /// The loop every component of this member runs on.
+    boost::asio::io_context& io_context() { return io_; }
+    /// The interface http/ serves. Valid for the Member's lifetime.
+    service::Service& service();
+
+    /// Listens on the peer URLs and starts the timers. Errors: kIOError naming an
+    /// address that cannot be bound.
+    Status start();
+    /// Runs the loop on the calling thread until stop() completes.
+    void run();
+    /// Begins an orderly shutdown; see the class comment. Idempotent.
+    void stop();
+    /// Registers `hook` to run first during stop() (stop accepting clients).
+    void add_stop_hook(std::function<void()> hook) { stop_hooks_.push_back(std::move(hook)); }
+
+    NodeId id() const { return local_id_; }
+    std::uint64_t cluster_id() const { return cluster_id_; }
+    bool is_stopping() const { return stopping_; }
+    /// True once this member applied its own removal (it then stops).
+    bool was_removed() const { return removed_; }
+
+private:
+    friend class ServiceImpl;
+    class WalLog;
+    class TransportSender;
+    class Random;
+
+    Member(const Flags& flags, std::uint64_t cluster_id, NodeId local_id);
+
+    Status open_storage(const Flags& flags);
+    Status build_raft(Index applied);
+    void connect_peers();
+    void on_tick();
+    void on_expiry_sync();
+    void schedule_ready();
+    void drain_ready();
+    void observe_soft_state(const raft::SoftState& soft_state);
+    void maybe_snapshot();
+    void maybe_publish();
+    void on_member_changed(const service::Member& member);
+    void on_member_removed(NodeId id);
+    void on_members_restored();
+    void start_ticker();
+    void start_expiry_timer();
+
+    /// Registers `waiter` under a fresh id with the default timeout. Returns the id, or
+    /// the registry's error (the waiter is then dropped uncalled).
+    Result<std::uint64_t> register_waiter(Waiter waiter);
+    /// Proposes `data` for the registered request `request_id`. If Raft refuses it (no
+    /// leader, proposal dropped) the request fails at once with kUnavailable; its
+    /// waiter runs synchronously then, so waiters must not answer clients inline.
+    void propose_registered(std::uint64_t request_id, std::string data);
+    /// As propose_registered, for a membership change.
+    void propose_conf_change_registered(std::uint64_t request_id, const raft::ConfChange& change);
+    /// Asks for a read point for the registered request; the request completes once
+    /// the state machine has applied it [thesis §6.4].
+    void read_index_registered(std::uint64_t request_id);
+    /// Fails the registered request with a status derived from Raft's refusal.
+    void fail_refused(std::uint64_t request_id, const Status& refused);
+
+    std::int64_t steady_now_ms() const;
+    static std::int64_t wall_now_unix_nanos();
+
+    boost::asio::io_context io_{1};
+    Flags flags_;
+    std::uint64_t cluster_id_;
+    NodeId local_id_;
+    std::unique_ptr<wal::Wal> wal_;
+    std::unique_ptr<Random> random_;
+    std::unique_ptr<raft::RawNode> raft_;
+    kv::Store store_;
+    MemberTable members_;
+    PendingRequests pending_;
+    Metrics metrics_;
+    std::unique_ptr<Applier> applier_;
+    std::unique_ptr<WalLog> log_;
+    std::unique_ptr<PeerTransport> transport_;
+    std::unique_ptr<TransportSender> sender_;
+    std::unique_ptr<ServiceImpl> service_;
+    boost::asio::steady_timer ticker_;
+    boost::asio::steady_timer expiry_timer_;
+    std::vector<std::function<void()>> stop_hooks_;
+    /// The peers the transport knows. Invariant: the members of members_ except self,
+    /// once connect_peers() ran.
+    std::set<NodeId> transport_peers_;
+
+    bool ready_scheduled_ = false;
+    bool stopping_ = false;
+    bool removed_ = false;
+    bool published_ = false;
+    /// Set when a membership change was applied: snapshot at the next opportunity.
+    bool snapshot_wanted_ = false;
+    std::int64_t next_publish_ms_ = 0;
+    Index snapshot_index_ = 0;
+    raft::SoftState soft_state_;
+    std::int64_t start_time_unix_nanos_ = 0;
+    std::int64_t leader_start_time_unix_nanos_ = 0;
+    std::uint64_t send_append_count_ = 0;
+    std::uint64_t recv_append_count_ = 0;
+};
+
+}  // namespace consensus::node

@@ -1,0 +1,67 @@
+#include "node/ready_loop.h"
+
+#include <utility>
+
+namespace consensus::node {
+
+Status handle_ready(raft::Ready& ready, DurableLog& log, MessageSender& sender,
+                    StateMachine& state_machine) {
+    // The leader's appends to followers may overlap its own disk write: it does not
+    // count itself toward the entries' quorum until advance() [thesis §10.2.1].
+    for (raft::Message& message : ready.messages_before_persist) sender.send(std::move(message));
+
+    if (!ready.snapshot.is_empty()) {
+        Status saved = log.save_snapshot(ready.snapshot);
+        if (!saved.is_ok()) return saved;
+        state_machine.restore(ready.snapshot);
+    }
+    if (ready.hard_state.has_value() || !ready.entries.empty()) {
+        Status saved = log.save(ready.hard_state, ready.entries, ready.must_sync);
+        if (!saved.is_ok()) return saved;
+    }
+
+    // Votes and append acknowledgements promise that what they describe survives a
+    // crash, so they leave only after the write above is durable [Raft Figure 2].
+    for (raft::Message& message : ready.messages) sender.send(std::move(message));
+
+    for (const raft::Entry& entry : ready.committed_entries) state_machine.apply(entry);
+    if (!ready.read_states.empty()) state_machine.add_read_states(ready.read_states);
+    return Status::ok();
+}
+
+void ReadQueue::add(const raft::ReadState& read_state) {
+    auto request_id = decode_read_context(read_state.request_context);
+    if (!request_id.has_value()) return;
+    reads_.push_back(Read{read_state.index, *request_id});
+}
+
+std::vector<std::uint64_t> ReadQueue::take_ready(Index applied) {
+    std::vector<std::uint64_t> ready;
+    std::vector<Read> waiting;
+    for (const Read& read : reads_) {
+        if (read.index <= applied) {
+            ready.push_back(read.request_id);
+        } else {
+            waiting.push_back(read);
+        }
+    }
+    reads_ = std::move(waiting);
+    return ready;
+}
+
+std::string encode_read_context(std::uint64_t request_id) {
+    std::string context(8, '\0');
+    for (int i = 0; i < 8; ++i) context[i] = static_cast<char>(request_id >> (8 * i));
+    return context;
+}
+
+std::optional<std::uint64_t> decode_read_context(std::string_view context) {
+    if (context.size() != 8) return std::nullopt;
+    std::uint64_t request_id = 0;
+    for (int i = 0; i < 8; ++i) {
+        request_id |= std::uint64_t{static_cast<std::uint8_t>(context[i])} << (8 * i);
+    }
+    return request_id;
+}
+
+}  // namespace consensus::node
