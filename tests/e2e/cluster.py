@@ -302,6 +302,21 @@ class Cluster:
             self.launch(member, initial_cluster, "new")
         for member in self.members:
             self.wait_healthy(member, deadline_s)
+        for member in self.members:
+            self.wait_published(member, deadline_s)
+
+    def wait_published(self, member, deadline_s=START_DEADLINE_S):
+        """Waits until `member` lists every started member with its name and client
+        URLs. Members publish those through the log after they start (as etcd does),
+        so a member can be healthy a moment before the member list is complete."""
+        expected = len(self.members)
+
+        def published():
+            answer = request(member.client_url, "GET", "/v2/members", timeout_s=1.0)
+            listed = (answer.json or {}).get("members", []) if answer.ok else []
+            return (len(listed) == expected and
+                    all(m.get("name") and m.get("clientURLs") for m in listed))
+        wait_until(published, deadline_s, "%s to list every member as published" % member.name)
 
     def wait_healthy(self, member, deadline_s=START_DEADLINE_S):
         """Waits until GET /health says {"health":"true"}; raises if the process exits."""

@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
+import time
 from typing import Iterable, Optional
 
 # Operation kinds of the register model.
@@ -88,9 +89,12 @@ def apply_operation(state, op: Operation):
     raise ValueError(f"unknown operation kind {op.kind!r}")
 
 
-def check_key(ops: list[Operation], initial=None, budget: int = DEFAULT_STEP_BUDGET) -> Verdict:
+def check_key(ops: list[Operation], initial=None, budget: int = DEFAULT_STEP_BUDGET,
+              deadline: float = math.inf) -> Verdict:
     """Checks the operations of one key. `initial` is the register's value before the
-    history (None: the key does not exist)."""
+    history (None: the key does not exist). `deadline` is a time.monotonic() value
+    after which the search gives up with UNKNOWN (proving a history illegal means
+    exhausting the search, which can take long)."""
     ops = sorted(ops, key=lambda o: o.invoked)
     count = len(ops)
     if count == 0:
@@ -160,6 +164,8 @@ def check_key(ops: list[Operation], initial=None, budget: int = DEFAULT_STEP_BUD
         steps += 1
         if steps > budget:
             return Verdict(UNKNOWN, explanation=f"step budget {budget} exhausted", steps=steps)
+        if steps % 4096 == 0 and time.monotonic() > deadline:
+            return Verdict(UNKNOWN, explanation="time limit reached", steps=steps)
         legal, next_state = apply_operation(state, ops[i])
         if not legal:
             continue
@@ -180,9 +186,11 @@ def check_key(ops: list[Operation], initial=None, budget: int = DEFAULT_STEP_BUD
 
 
 def check_history(ops: Iterable[Operation], initial: Optional[dict] = None,
-                  budget: int = DEFAULT_STEP_BUDGET) -> Verdict:
+                  budget: int = DEFAULT_STEP_BUDGET, seconds: float = math.inf) -> Verdict:
     """Checks a whole history, key by key. The verdict is the first failing key's, an
-    unknown if any key ran out of budget and none failed, else linearizable."""
+    unknown if any key ran out of budget (steps per key, or `seconds` in all) and none
+    failed, else linearizable."""
+    deadline = time.monotonic() + seconds
     by_key: dict[str, list[Operation]] = {}
     for number, op in enumerate(ops):
         if op.id < 0:
@@ -192,7 +200,7 @@ def check_history(ops: Iterable[Operation], initial: Optional[dict] = None,
     total_steps = 0
     unknown = None
     for key in sorted(by_key):
-        verdict = check_key(by_key[key], initial.get(key), budget)
+        verdict = check_key(by_key[key], initial.get(key), budget, deadline)
         total_steps += verdict.steps
         if verdict.result == NOT_LINEARIZABLE:
             verdict.key = key

@@ -9,6 +9,9 @@ Fault kinds:
   isolate-leader  the leader alone on one side
   asymmetric      the leader can receive but not send (its outbound packets dropped)
   kill-minority   SIGKILL a whole minority at once (2 of 5: the cluster must keep serving)
+  cut-kill-leader cut the leader's outbound traffic for 0.5-1 s while it still serves
+                  clients, then SIGKILL it: a crash with writes in flight (what exposes a
+                  leader that acknowledges writes before a majority has them)
   mixed           any of the above, chosen per round
 """
 from __future__ import annotations
@@ -20,7 +23,7 @@ from members import Members
 from netns import Network
 
 KINDS = ["kill", "kill-leader", "pause", "partition", "isolate-leader", "asymmetric",
-         "kill-minority"]
+         "kill-minority", "cut-kill-leader"]
 
 
 class Nemesis(threading.Thread):
@@ -64,6 +67,16 @@ class Nemesis(threading.Thread):
             victim = self._leader_or_random() if kind == "kill-leader" else self._random_member()
             self.log(f"nemesis: {kind} m{victim}")
             self.members.kill(victim)
+            return lambda: self.members.start(victim)
+        if kind == "cut-kill-leader":
+            victim = self._leader_or_random()
+            self.log(f"nemesis: cut-kill-leader m{victim}")
+            for other in range(n):
+                if other != victim:
+                    self.network.cut(victim, other)
+            self.stop_event.wait(self.random.uniform(0.5, 1.0))
+            self.members.kill(victim)
+            self.network.heal()
             return lambda: self.members.start(victim)
         if kind == "kill-minority":
             victims = self.random.sample(range(n), (n - 1) // 2)

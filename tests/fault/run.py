@@ -157,7 +157,8 @@ def run(args) -> int:
             same, detail = converged(members, CONVERGENCE_BOUND_S)
             if not same:
                 failure = f"members did not converge: {detail}"
-        verdict = check_history(history.operations, budget=args.budget)
+        verdict = check_history(history.operations, budget=args.budget,
+                                seconds=args.check_seconds)
         if verdict.result != LINEARIZABLE:
             dump = f"/tmp/consensus-fault-history-{seed}.jsonl"
             with open(dump, "w") as f:
@@ -205,6 +206,8 @@ def main() -> int:
                         help="mean pause between one client's requests")
     parser.add_argument("--snapshot-count", type=int, default=0)
     parser.add_argument("--budget", type=int, default=5_000_000, help="checker step budget")
+    parser.add_argument("--check-seconds", type=float, default=120,
+                        help="wall-clock limit of the checker (then the verdict is UNKNOWN)")
     parser.add_argument("--net", type=int, default=1, help="third octet of the test subnet")
     parser.add_argument("--allow-skip", action="store_true",
                         help="exit 77 (skipped) with a SKIP line where namespaces can't be made")
