@@ -230,20 +230,7 @@ bool SimCluster::step() {
         Delivery delivery = net_.pop_due(now_);
         if (delivery.is_cut) {
             note(describe_message("cut", delivery.message));
-            // The transport notices a broken stream and tells the sender, as etcd's
-            // rafthttp does; a lost snapshot must be reported or the leader waits for
-            // it forever [etcd: raft/rawnode.go ReportSnapshot].
-            auto sender = members_.find(delivery.message.from);
-            if (sender != members_.end() && sender->second->up) {
-                Input report;
-                report.kind = Input::Kind::kMessage;
-                report.message.type = delivery.message.type == raft::MessageType::kSnapshot
-                                          ? raft::MessageType::kSnapshotStatus
-                                          : raft::MessageType::kUnreachable;
-                report.message.from = delivery.message.to;
-                report.message.reject = true;
-                enqueue(*sender->second, std::move(report));
-            }
+            report_lost(delivery.message);
         } else {
             deliver(std::move(delivery.message));
         }
@@ -291,10 +278,28 @@ void SimCluster::run_until(SimTime time) {
     now_ = std::max(now_, time);
 }
 
+void SimCluster::report_lost(const raft::Message& message) {
+    // The transport notices a broken stream (a cut link, or a peer that is down) and
+    // tells the sender, as etcd's rafthttp does. A lost snapshot must be reported, or
+    // the leader waits in snapshot state for that follower forever
+    // [etcd: raft/rawnode.go ReportSnapshot].
+    auto sender = members_.find(message.from);
+    if (sender == members_.end() || !sender->second->up) return;
+    Input report;
+    report.kind = Input::Kind::kMessage;
+    report.message.type = message.type == raft::MessageType::kSnapshot
+                              ? raft::MessageType::kSnapshotStatus
+                              : raft::MessageType::kUnreachable;
+    report.message.from = message.to;
+    report.message.reject = true;
+    enqueue(*sender->second, std::move(report));
+}
+
 void SimCluster::deliver(raft::Message message) {
     auto target = members_.find(message.to);
     if (target == members_.end() || !target->second->up) {
         note(describe_message("lost (target down)", message));
+        report_lost(message);
         return;
     }
     note(describe_message("deliver", message));

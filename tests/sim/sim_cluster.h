@@ -209,6 +209,8 @@ private:
     void observe_role(Member& m);
     void observe_log(Member& m);
     void deliver(raft::Message message);
+    /// Reports a message the network lost to its sender, as a transport would.
+    void report_lost(const raft::Message& message);
     void tick(Member& m);
     void retire_removed(const raft::ConfState& conf_state);
 
