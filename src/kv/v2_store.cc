@@ -61,6 +61,34 @@ V2Outcome V2Store::fail(int error_code, std::string cause, std::uint64_t* fail_c
                      std::nullopt};
 }
 
+V2TreeNode* V2Store::find_compared_file(const std::string& clean, std::string_view prev_value,
+                                        Revision prev_index, std::uint64_t* fail_counter,
+                                        V2Outcome* refused) {
+    // etcd's CompareAndSwap and CompareAndDelete check in this order: the key exists,
+    // it is a file, then the conditions (an empty prevValue or a zero prevIndex is no
+    // condition) [etcd: server/etcdserver/api/v2store/store.go].
+    const V2Lookup found = state_.tree.find(clean);
+    if (found.node == nullptr) {
+        *refused = fail(found.error_code, found.cause, fail_counter);
+        return nullptr;
+    }
+    V2TreeNode& node = *found.node;
+    if (node.is_dir) {
+        *refused = fail(errors::kV2NotFile, clean, fail_counter);
+        return nullptr;
+    }
+    const bool index_matches = prev_index == 0 || node.modified_index == prev_index;
+    const bool value_matches = prev_value.empty() || node.value == prev_value;
+    if (!index_matches || !value_matches) {
+        *refused = fail(errors::kV2TestFailed,
+                        compare_fail_cause(node, prev_value, prev_index, value_matches,
+                                           index_matches),
+                        fail_counter);
+        return nullptr;
+    }
+    return &node;
+}
+
 V2Outcome V2Store::get(std::string_view key, bool recursive, bool sorted,
                        std::int64_t now_unix_nanos) const {
     // Children are kept in key order, so every listing is already sorted; etcd's
@@ -195,17 +223,11 @@ V2Outcome V2Store::compare_and_swap(std::string_view key, std::string_view prev_
     std::uint64_t* const fail_counter = &state_.stats.compare_and_swap_fail;
     const std::string clean = clean_path(key);
     if (clean == "/") return fail(errors::kV2RootReadOnly, "/", fail_counter);
-    const V2Lookup found = state_.tree.find(clean);
-    if (found.node == nullptr) return fail(found.error_code, found.cause, fail_counter);
-    V2TreeNode& node = *found.node;
-    if (node.is_dir) return fail(errors::kV2NotFile, clean, fail_counter);
-    const bool index_matches = prev_index == 0 || node.modified_index == prev_index;
-    const bool value_matches = prev_value.empty() || node.value == prev_value;
-    if (!index_matches || !value_matches) {
-        return fail(errors::kV2TestFailed,
-                    compare_fail_cause(node, prev_value, prev_index, value_matches, index_matches),
-                    fail_counter);
-    }
+    V2Outcome refused;
+    V2TreeNode* const compared =
+        find_compared_file(clean, prev_value, prev_index, fail_counter, &refused);
+    if (compared == nullptr) return refused;
+    V2TreeNode& node = *compared;
     if (ttl.refresh) value = node.value;
 
     const Revision next_index = state_.current_index + 1;
@@ -253,17 +275,11 @@ V2Outcome V2Store::compare_and_delete(std::string_view key, std::string_view pre
                                       Revision prev_index, std::int64_t now_unix_nanos) {
     std::uint64_t* const fail_counter = &state_.stats.compare_and_delete_fail;
     const std::string clean = clean_path(key);
-    const V2Lookup found = state_.tree.find(clean);
-    if (found.node == nullptr) return fail(found.error_code, found.cause, fail_counter);
-    V2TreeNode& node = *found.node;
-    if (node.is_dir) return fail(errors::kV2NotFile, clean, fail_counter);
-    const bool index_matches = prev_index == 0 || node.modified_index == prev_index;
-    const bool value_matches = prev_value.empty() || node.value == prev_value;
-    if (!index_matches || !value_matches) {
-        return fail(errors::kV2TestFailed,
-                    compare_fail_cause(node, prev_value, prev_index, value_matches, index_matches),
-                    fail_counter);
-    }
+    V2Outcome refused;
+    V2TreeNode* const compared =
+        find_compared_file(clean, prev_value, prev_index, fail_counter, &refused);
+    if (compared == nullptr) return refused;
+    V2TreeNode& node = *compared;
 
     const Revision next_index = state_.current_index + 1;
     service::V2Event event;

@@ -143,6 +143,12 @@ public:
 
 private:
     V2Outcome fail(int error_code, std::string cause, std::uint64_t* fail_counter);
+    /// The file a compare-and-swap or compare-and-delete acts on, once it exists, is a
+    /// file and meets the conditions; otherwise nullptr with the etcd error (counted in
+    /// *fail_counter) in *refused.
+    V2TreeNode* find_compared_file(const std::string& clean, std::string_view prev_value,
+                                   Revision prev_index, std::uint64_t* fail_counter,
+                                   V2Outcome* refused);
     V2Outcome internal_create(std::string_view key, bool dir, std::string value, bool unique,
                               bool replace, std::optional<std::int64_t> expire_unix_nanos,
                               const char* action, std::int64_t now_unix_nanos);
