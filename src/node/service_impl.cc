@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -17,6 +18,18 @@
 namespace consensus::node {
 
 namespace {
+
+/// Wraps a Service callback so its answer is posted to the loop, never delivered
+/// inside the Service call that registered it (the threading rule of service.h).
+template <typename Answer, typename Callback>
+std::function<void(Answer)> posted_reply(boost::asio::io_context& io, Callback done) {
+    return [&io, done = std::move(done)](Answer answer) {
+        boost::asio::post(io, [done, answer = std::move(answer)] { done(answer); });
+    };
+}
+
+/// etcd's answer to a request that needs a leader while none is known.
+Status no_leader_status() { return Status(StatusCode::kUnavailable, "etcdserver: no leader"); }
 
 /// The HTTP status http/ sends for a keys result, counted for
 /// consensus_http_requests_total (http/ does not count, so the service does).
@@ -187,13 +200,10 @@ service::ClusterInfo ServiceImpl::cluster_info() const {
 
 void ServiceImpl::add_member(std::vector<std::string> peer_urls, bool as_learner,
                              service::MemberCallback done) {
-    boost::asio::io_context& io = member_.io_;
-    auto reply = [&io, done = std::move(done)](Result<service::Member> result) {
-        boost::asio::post(io, [done, result = std::move(result)] { done(result); });
-    };
+    auto reply = posted_reply<Result<service::Member>>(member_.io_, std::move(done));
     if (auto refused = refusal()) return reply(*refused);
     if (member_.soft_state_.leader_id == kNoNode) {
-        return reply(Status(StatusCode::kUnavailable, "etcdserver: no leader"));
+        return reply(no_leader_status());
     }
     std::vector<std::string> urls = normalized_urls(peer_urls);
     for (const std::string& url : urls) {
@@ -228,16 +238,13 @@ void ServiceImpl::add_member(std::vector<std::string> peer_urls, bool as_learner
 }
 
 void ServiceImpl::remove_member(NodeId id, service::StatusCallback done) {
-    boost::asio::io_context& io = member_.io_;
-    auto reply = [&io, done = std::move(done)](Status status) {
-        boost::asio::post(io, [done, status = std::move(status)] { done(status); });
-    };
+    auto reply = posted_reply<Status>(member_.io_, std::move(done));
     if (auto refused = refusal()) return reply(*refused);
     if (!member_.members_.contains(id)) {
         return reply(Status(StatusCode::kNotFound, "membership: member not found"));
     }
     if (member_.soft_state_.leader_id == kNoNode) {
-        return reply(Status(StatusCode::kUnavailable, "etcdserver: no leader"));
+        return reply(no_leader_status());
     }
     auto waiter = [reply](Result<Outcome> outcome) {
         reply(outcome.is_ok() ? Status::ok() : outcome.status());
@@ -254,10 +261,7 @@ void ServiceImpl::remove_member(NodeId id, service::StatusCallback done) {
 
 void ServiceImpl::update_member(NodeId id, std::vector<std::string> peer_urls,
                                 service::StatusCallback done) {
-    boost::asio::io_context& io = member_.io_;
-    auto reply = [&io, done = std::move(done)](Status status) {
-        boost::asio::post(io, [done, status = std::move(status)] { done(status); });
-    };
+    auto reply = posted_reply<Status>(member_.io_, std::move(done));
     if (auto refused = refusal()) return reply(*refused);
     if (!member_.members_.contains(id)) {
         return reply(Status(StatusCode::kNotFound, "membership: member not found"));
@@ -270,7 +274,7 @@ void ServiceImpl::update_member(NodeId id, std::vector<std::string> peer_urls,
         }
     }
     if (member_.soft_state_.leader_id == kNoNode) {
-        return reply(Status(StatusCode::kUnavailable, "etcdserver: no leader"));
+        return reply(no_leader_status());
     }
     auto waiter = [reply](Result<Outcome> outcome) {
         reply(outcome.is_ok() ? Status::ok() : outcome.status());
