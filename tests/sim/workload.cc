@@ -199,6 +199,9 @@ void Workload::fault_operation() {
     // Keep a majority of members up most of the time so the run makes progress; now
     // and then lose the majority too.
     bool may_crash = down + 1 <= (members.size() - 1) / 2 || random.chance(100);
+    // With every member already down there is nobody left to crash (pick() would give
+    // kNoNode).
+    if (up.empty()) may_crash = false;
     switch (random.next(10)) {
         case 0:
             if (may_crash) cluster_->crash(pick(up));
