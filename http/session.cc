@@ -121,15 +121,20 @@ void Session::do_read() {
         [self = shared_from_this()](error_code ec, std::size_t) { self->on_read_header(ec); });
 }
 
-void Session::on_read_header(error_code ec) {
+bool Session::end_read() {
     reading_ = false;
-    waiting_for_header_ = false;
     cancel_timer();
-    if (closed_) return;
+    if (closed_) return false;
     if (lingering_) {
         close();
-        return;
+        return false;
     }
+    return true;
+}
+
+void Session::on_read_header(error_code ec) {
+    waiting_for_header_ = false;
+    if (!end_read()) return;
     if (ec) {
         if (ec == bhttp::error::end_of_stream || is_client_gone(ec)) {
             on_client_eof();
@@ -158,13 +163,7 @@ void Session::on_read_header(error_code ec) {
 }
 
 void Session::on_read_body(error_code ec) {
-    reading_ = false;
-    cancel_timer();
-    if (closed_) return;
-    if (lingering_) {
-        close();
-        return;
-    }
+    if (!end_read()) return;
     if (ec) {
         if (is_client_gone(ec)) {
             close();

@@ -99,6 +99,9 @@ private:
     };
 
     void do_read();
+    /// Ends a read: clears the reading state and its timer. False when the session is
+    /// closed or lingering (then closed), so the completion handler stops there.
+    bool end_read();
     void on_read_header(boost::system::error_code ec);
     void on_read_body(boost::system::error_code ec);
     void on_request(boost::beast::http::request<boost::beast::http::string_body> message);
