@@ -45,20 +45,51 @@ void append_unicode_escape(std::string* out, unsigned code) {
     for (int shift = 12; shift >= 0; shift -= 4) out->push_back(kHexDigits[(code >> shift) & 0xF]);
 }
 
+/// Go's htmlSafeSet: printable ASCII except the quote, the backslash and the three
+/// HTML-significant characters. These bytes are copied as they are.
+constexpr bool is_copied_as_is(unsigned char c) {
+    return c >= 0x20 && c < 0x80 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&';
+}
+
+struct CopiedTable {
+    bool copied[256];
+};
+
+constexpr CopiedTable make_copied_table() {
+    CopiedTable table{};
+    for (int c = 0; c < 256; ++c) table.copied[c] = is_copied_as_is(static_cast<unsigned char>(c));
+    return table;
+}
+
+constexpr CopiedTable kCopied = make_copied_table();
+
 }  // namespace
 
 std::string go_json_quote(std::string_view text) {
     std::string out;
-    out.reserve(text.size() + 2);
+    append_go_json_quoted(&out, text);
+    return out;
+}
+
+void append_go_json_quoted(std::string* out_pointer, std::string_view text) {
+    std::string& out = *out_pointer;
+    out.reserve(out.size() + text.size() + 2);
     out.push_back('"');
     for (std::size_t i = 0; i < text.size();) {
+        // Most text (keys, values) is plain ASCII: copy each run of it in one append.
+        std::size_t run_end = i;
+        while (run_end < text.size() && kCopied.copied[static_cast<unsigned char>(text[run_end])]) {
+            ++run_end;
+        }
+        if (run_end != i) {
+            out.append(text.data() + i, run_end - i);
+            i = run_end;
+            if (i == text.size()) break;
+        }
         unsigned char c = static_cast<unsigned char>(text[i]);
         if (c < 0x80) {
-            // Go's htmlSafeSet: printable ASCII except the quote, the backslash and
-            // the three HTML-significant characters.
-            if (c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&') {
-                out.push_back(static_cast<char>(c));
-            } else if (c == '"' || c == '\\') {
+            // The copied bytes were taken by the run above; the rest is escaped.
+            if (c == '"' || c == '\\') {
                 out.push_back('\\');
                 out.push_back(static_cast<char>(c));
             } else if (c == '\n') {
@@ -68,7 +99,7 @@ std::string go_json_quote(std::string_view text) {
             } else if (c == '\t') {
                 out.append("\\t");
             } else {
-                append_unicode_escape(&out, c);
+                append_unicode_escape(out_pointer, c);
             }
             ++i;
             continue;
@@ -78,14 +109,13 @@ std::string go_json_quote(std::string_view text) {
         if (rune < 0) {
             out.append("\\ufffd");
         } else if (rune == 0x2028 || rune == 0x2029) {
-            append_unicode_escape(&out, static_cast<unsigned>(rune));
+            append_unicode_escape(out_pointer, static_cast<unsigned>(rune));
         } else {
             out.append(text.substr(i, size));
         }
         i += size;
     }
     out.push_back('"');
-    return out;
 }
 
 std::string go_json_float(double value) {

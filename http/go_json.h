@@ -15,6 +15,10 @@ namespace consensus::http {
 /// `text` as a quoted JSON string, escaped exactly as Go's json.Marshal does.
 std::string go_json_quote(std::string_view text);
 
+/// Appends go_json_quote(text) to `out` without a temporary string (the hot path of
+/// every v2 response body).
+void append_go_json_quoted(std::string* out, std::string_view text);
+
 /// `value` as Go's json.Marshal writes a float64: shortest round-trip digits, fixed
 /// notation for 1e-6 <= |value| < 1e21 (and 0), otherwise exponent notation with a
 /// negative exponent's leading zero trimmed as Go does ("1e-7", "1e+21").

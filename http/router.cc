@@ -6,6 +6,7 @@
 #include "http/cluster_handlers.h"
 #include "http/form.h"
 #include "http/v2_keys_handler.h"
+#include "http/v3_gateway.h"
 
 namespace consensus::http {
 namespace {
@@ -56,8 +57,16 @@ bool in_subtree(std::string_view path, std::string_view prefix) {
 
 }  // namespace
 
-Router::Router(service::Service& service, std::vector<std::string> client_urls)
-    : service_(service), client_urls_(std::move(client_urls)) {}
+Router::Router(service::Service& service, std::vector<std::string> client_urls, V3Limits v3_limits)
+    : service_(service), client_urls_(std::move(client_urls)), v3_limits_(v3_limits) {}
+
+std::optional<Response> Router::answer_body_too_large(const std::string& target) const {
+    std::string_view path = origin_form(target);
+    path = path.substr(0, path.find('?'));
+    std::optional<std::string> decoded = unescape_path(path);
+    if (!decoded || !is_v3_gateway_path(*decoded)) return std::nullopt;
+    return v3_body_too_large();
+}
 
 std::string mux_clean_path(const std::string& path) {
     if (path.empty()) return "/";
@@ -129,6 +138,13 @@ void Router::route(const Request& request, const ExchangePtr& exchange) {
         serve_health(service_, request, exchange);
     } else if (path == "/metrics") {
         serve_metrics(service_, request, exchange);
+    } else if (is_v3_gateway_path(path)) {
+        serve_v3(service_, request, path, v3_limits_, exchange);
+    } else if (path == "/v3" || path == "/v3beta") {
+        // Go's ServeMux redirects a subtree's root without its slash.
+        std::string location = path + "/";
+        if (!raw_query.empty()) location += "?" + std::string(raw_query);
+        exchange->reply(redirect_response(request.method, location));
     } else {
         exchange->reply(text_error(404, "404 page not found"));
     }

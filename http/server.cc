@@ -56,12 +56,25 @@ Result<tcp::endpoint> parse_listen_url(const std::string& url) {
     return tcp::endpoint(address, static_cast<unsigned short>(*port));
 }
 
+/// The gateway's request limit: the option, or the body limit less the 512 KiB of
+/// gRPC overhead etcd allows on top of --max-request-bytes.
+V3Limits v3_limits(const ServerOptions& options) {
+    constexpr std::uint64_t kGrpcOverheadBytes = 512 * 1024;
+    V3Limits limits;
+    if (options.request_bytes_max != 0) {
+        limits.request_bytes_max = options.request_bytes_max;
+    } else if (options.body_bytes_max > kGrpcOverheadBytes) {
+        limits.request_bytes_max = options.body_bytes_max - kGrpcOverheadBytes;
+    }
+    return limits;
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& io, service::Service& service, ServerOptions options)
     : io_(io),
       options_(std::move(options)),
-      router_(std::make_shared<Router>(service, options_.client_urls)) {}
+      router_(std::make_shared<Router>(service, options_.client_urls, v3_limits(options_))) {}
 
 Server::~Server() {
     stop();

@@ -31,6 +31,9 @@ struct ServerOptions {
     std::uint32_t idle_timeout_ms = 300000;    ///< a keep-alive connection with nothing to do
     std::size_t pipelined_responses_max = 16;  ///< per session
     std::vector<std::string> client_urls;      ///< for /v2/machines
+    /// etcd's --max-request-bytes as the v3 gateway applies it to a decoded request.
+    /// 0: derived from body_bytes_max, which the member sets to it plus 512 KiB.
+    std::uint64_t request_bytes_max = 0;
 };
 
 class Server {

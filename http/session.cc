@@ -189,6 +189,11 @@ void Session::answer_broken_request(error_code ec) {
     if (status == 413) {
         // Go's MaxBytesReader wording, the closest etcd has to a body limit.
         response.body = "http: request body too large\n";
+        // The v3 gateway reads any body and refuses the request it decodes as too
+        // large, with its own error envelope.
+        std::optional<Response> gateway_answer =
+            router_->answer_body_too_large(std::string(parser_->get().target()));
+        if (gateway_answer) response = std::move(*gateway_answer);
     }
     exchange_reply(slots_.back().id, std::move(response));
 }

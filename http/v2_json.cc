@@ -18,11 +18,11 @@ void append_node(std::string* out, const service::V2Node& node) {
     out->push_back('{');
     if (!node.is_root && !node.key.empty()) {
         begin_field(out, "key");
-        out->append(go_json_quote(node.key));
+        append_go_json_quoted(out, node.key);
     }
     if (node.value.has_value() && !node.dir) {
         begin_field(out, "value");
-        out->append(go_json_quote(*node.value));
+        append_go_json_quoted(out, *node.value);
     }
     if (node.dir) {
         begin_field(out, "dir");
@@ -30,7 +30,7 @@ void append_node(std::string* out, const service::V2Node& node) {
     }
     if (node.expiration_unix_nanos.has_value()) {
         begin_field(out, "expiration");
-        out->append(go_json_quote(rfc3339_nano(*node.expiration_unix_nanos)));
+        append_go_json_quoted(out, rfc3339_nano(*node.expiration_unix_nanos));
     }
     if (node.ttl.has_value() && *node.ttl != 0) {
         begin_field(out, "ttl");
@@ -72,7 +72,16 @@ std::string render_v2_node(const service::V2Node& node) {
 }
 
 std::string render_v2_event(const service::V2Event& event, bool no_value_on_success) {
-    std::string out = "{\"action\":" + go_json_quote(event.action);
+    std::string out;
+    // One allocation for the common body: two nodes' keys and values plus the fields.
+    auto node_bytes = [](const service::V2Node& node) {
+        return node.key.size() + (node.value.has_value() ? node.value->size() : 0);
+    };
+    std::size_t estimate = 160 + node_bytes(event.node);
+    if (event.prev_node.has_value()) estimate += node_bytes(*event.prev_node);
+    out.reserve(estimate);
+    out += "{\"action\":";
+    append_go_json_quoted(&out, event.action);
     if (!(no_value_on_success && is_write_action(event.action))) {
         out += ",\"node\":";
         append_node(&out, event.node);

@@ -102,6 +102,8 @@ public:
     Index committed() const { return committed_; }
     /// Highest index the driver reported applied.
     Index applied() const { return applied_; }
+    /// The bound of next_committed_entries() (Config::max_committed_bytes_per_ready).
+    std::uint64_t max_applying_bytes() const { return max_applying_bytes_; }
 
 private:
     const Storage* storage_;

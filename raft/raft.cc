@@ -1172,8 +1172,14 @@ void Raft::send_timeout_now(NodeId to) {
 }
 
 void Raft::advance(const AdvanceInfo& info) {
-    reduce_uncommitted_bytes(info.committed_bytes);
-    Index applied = std::max(info.last_applied_index, info.snapshot_index);
+    record_applied(std::max(info.last_applied_index, info.snapshot_index), info.committed_bytes);
+    if (info.last_entry_index > 0) log_.stable_to(info.last_entry_index, info.last_entry_term);
+    if (info.snapshot_index > 0) log_.stable_snapshot_to(info.snapshot_index);
+    self_acknowledge();
+}
+
+void Raft::record_applied(Index applied, std::uint64_t committed_bytes) {
+    reduce_uncommitted_bytes(committed_bytes);
     if (applied > log_.applied()) {
         Index old_applied = log_.applied();
         log_.applied_to(applied);
@@ -1191,9 +1197,6 @@ void Raft::advance(const AdvanceInfo& info) {
             broadcast_append();
         }
     }
-    if (info.last_entry_index > 0) log_.stable_to(info.last_entry_index, info.last_entry_term);
-    if (info.snapshot_index > 0) log_.stable_snapshot_to(info.snapshot_index);
-    self_acknowledge();
 }
 
 }  // namespace consensus::raft

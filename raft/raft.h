@@ -68,6 +68,10 @@ public:
     /// Records what the driver finished for the last Ready (see AdvanceInfo). The
     /// leader counts its own log as replicated only here [thesis §10.2.1].
     void advance(const AdvanceInfo& info);
+    /// Records that the driver applied committed entries up to `index` (of
+    /// `committed_bytes` data) outside a Ready (RawNode::take_durable_committed_entries).
+    /// Precondition: applied() <= index <= committed.
+    void record_applied(Index index, std::uint64_t committed_bytes);
 
     /// This member's id.
     NodeId id() const { return id_; }

@@ -181,6 +181,25 @@ void RawNode::advance() {
     raft_->advance(info);
 }
 
+std::vector<Message> RawNode::take_messages_before_persist() {
+    return raft_->take_messages_before_persist();
+}
+
+std::vector<Entry> RawNode::take_durable_committed_entries() {
+    if (!accepted_.has_value()) return {};
+    const RaftLog& log = raft_->log();
+    if (log.unstable_snapshot().has_value() || accepted_->snapshot_index > 0) return {};
+    const Index handed_out = std::max(log.applied(), accepted_->last_committed_index);
+    const Index durable = std::min(log.committed(), log.stable_last_index());
+    if (durable <= handed_out) return {};
+    Result<std::vector<Entry>> entries =
+        log.slice(handed_out + 1, durable + 1, log.max_applying_bytes());
+    CONSENSUS_ASSERT_MSG(entries.is_ok(), "durable committed entries are unavailable");
+    if (entries.value().empty()) return {};
+    raft_->record_applied(entries.value().back().index, entries_data_bytes(entries.value()));
+    return std::move(entries.value());
+}
+
 NodeStatus RawNode::status() const {
     NodeStatus status;
     status.id = raft_->id();

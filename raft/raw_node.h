@@ -83,6 +83,26 @@ public:
     /// Acknowledges that the last Ready was fully handled (persisted, sent, applied).
     /// Does nothing if no Ready is outstanding.
     void advance();
+    /// Removes and returns the leader's AppendEntries queued since the last ready() (the
+    /// messages a Ready would carry in messages_before_persist). Callable at any time,
+    /// also while a Ready is outstanding: a driver that persists on another thread sends
+    /// them while that write is in progress, so replication of new proposals overlaps
+    /// the leader's own fsync [thesis §10.2.1; etcd: raft async storage writes]. Safe
+    /// because the leader counts its own entries toward a commit quorum only after
+    /// advance() reports them durable.
+    std::vector<Message> take_messages_before_persist();
+    /// While a Ready is outstanding (ready() called, advance() not yet, its write in
+    /// progress on another thread): the committed entries after every entry handed out
+    /// so far that are already durable here (index <= the stable last index), at most
+    /// Config::max_committed_bytes_per_ready of data. The driver applies them at once,
+    /// in order, instead of waiting for the write: they are committed (durable on a
+    /// quorum) and durable locally, which is what etcd raft requires of entries it
+    /// hands out for applying under async storage writes [etcd: raft rawnode.go
+    /// applyUnstableEntries]. Entries the outstanding Ready itself hands out come
+    /// first: when it holds committed entries beyond the stable index, nothing is
+    /// returned until advance(). The entries count as applied when returned. Empty
+    /// without an outstanding Ready or while a snapshot is pending.
+    std::vector<Entry> take_durable_committed_entries();
 
     /// A snapshot of the observable state (cheap; copies the membership).
     NodeStatus status() const;

@@ -9,16 +9,22 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/signal_set.hpp>
 
 #include "consensus/log.h"
 #include "http/server.h"
+#include "node/bootstrap.h"
 #include "node/flags.h"
 #include "node/member.h"
+#include "node/membership_discovery.h"
 #include "node/url.h"
 #include "wal/dump.h"
+#include "wal/wal.h"
 
 extern char** environ;
 
@@ -45,6 +51,35 @@ std::map<std::string, std::string> environment() {
 std::string listen_address(node::Url url) {
     if (url.host == "localhost") url.host = "127.0.0.1";
     return url.to_string();
+}
+
+/// The plan of a member joining a running cluster: asks the other members listed in
+/// --initial-cluster for the cluster's id and members (bounded wait), then checks that
+/// this member was added. Errors are one line, ready to print.
+Result<node::ClusterPlan> join_running_cluster(const node::Flags& flags) {
+    std::map<std::string, NodeId> ids = node::initial_member_ids(flags);
+    auto local = ids.find(flags.name);
+    NodeId local_id = local == ids.end() ? kNoNode : local->second;
+    std::vector<node::Url> peers = node::join_peer_urls(flags);
+    // An answer that does not list this member yet may come from a member that has
+    // not applied the change adding it; others (or the same one shortly) may have.
+    auto lists_this_member = [&flags](const node::MembershipAnswer& answer) {
+        return node::plan_join(flags, answer).is_ok();
+    };
+    auto answer =
+        node::fetch_membership(peers, local_id, node::DiscoveryOptions{}, lists_this_member);
+    if (!answer.is_ok()) {
+        return Status(answer.status().code(),
+                      "consensusd: cannot fetch the cluster's members from the peer URLs in "
+                      "--initial-cluster: " +
+                          answer.status().message());
+    }
+    auto plan = node::plan_join(flags, answer.value());
+    if (plan.is_ok()) {
+        LOG_INFO(kComponent, "joining cluster %s, which has %zu members",
+                 node::format_id(plan.value().cluster_id).c_str(), plan.value().members.size());
+    }
+    return plan;
 }
 
 int run(int argc, char** argv) {
@@ -75,7 +110,20 @@ int run(int argc, char** argv) {
     log::Level level = log::Level::kInfo;
     if (log::parse_level(flags.log_level, &level)) log::set_level(level);
 
-    auto created = node::Member::create(flags);
+    // A member joining a running cluster learns the cluster id and the member table
+    // from a member already running, since its own flags cannot give the id once the
+    // membership changed [etcd: cluster_util.go GetClusterFromRemotePeers]. A restart
+    // (the data dir exists) ignores the initial-cluster flags, as etcd does.
+    std::optional<node::ClusterPlan> joined;
+    if (flags.initial_cluster_state == "existing" && !wal::Wal::exists(flags.data_dir)) {
+        auto plan = join_running_cluster(flags);
+        if (!plan.is_ok()) {
+            std::fprintf(stderr, "%s\n", plan.status().message().c_str());
+            return 2;
+        }
+        joined = std::move(plan.value());
+    }
+    auto created = node::Member::create(flags, std::move(joined));
     if (!created.is_ok()) {
         LOG_ERROR(kComponent, "cannot start: %s", created.status().to_string().c_str());
         return 1;

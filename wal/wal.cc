@@ -65,6 +65,10 @@ leveldb::Options make_leveldb_options(const Options& options, leveldb::Env* env,
 leveldb::ReadOptions verified_reads() {
     leveldb::ReadOptions options;
     options.verify_checksums = true;
+    // Entries are read from LevelDB once, in order (a follower catching up, recovery),
+    // and the entry cache holds the recent ones: keeping the blocks in LevelDB's block
+    // cache as well would only grow the member's memory by up to 8 MiB.
+    options.fill_cache = false;
     return options;
 }
 
@@ -387,39 +391,68 @@ void Wal::remove_stray_snapshot_files() {
 
 Status Wal::save(const std::optional<raft::HardState>& hard_state,
                  const std::vector<raft::Entry>& entries, bool sync) {
+    auto prepared = prepare_save(hard_state, entries, sync);
+    if (!prepared.is_ok()) return prepared.status();
+    Status written = write_prepared(prepared.value());
+    return finish_save(std::move(prepared.value()), written);
+}
+
+Result<PreparedSave> Wal::prepare_save(const std::optional<raft::HardState>& hard_state,
+                                       std::vector<raft::Entry> entries, bool sync) const {
     if (is_failed()) return failure_;
-    if (!hard_state.has_value() && entries.empty()) return Status::ok();
+    PreparedSave prepared;
+    if (!hard_state.has_value() && entries.empty()) return prepared;
     Status checked = check_save(hard_state, entries);
     if (!checked.is_ok()) return checked;
     const Index new_last = entries.empty() ? last_index_ : entries.back().index;
+    prepared.hard_state = hard_state;
+    prepared.entries = std::move(entries);
+    prepared.sync = sync;
+    prepared.replaced_after = new_last;
+    prepared.replaced_last = std::max(new_last, last_index_);
+    return prepared;
+}
 
+Status Wal::write_prepared(const PreparedSave& prepared) const {
+    if (prepared.is_empty()) return Status::ok();
     leveldb::WriteBatch batch;
     // The new run overwrites keys it shares with the stored log; stored entries past
     // its end belong to the replaced suffix and go in the same batch [Raft §5.3].
-    for (Index index = new_last + 1; index <= last_index_; ++index) {
+    for (Index index = prepared.replaced_after + 1; index <= prepared.replaced_last; ++index) {
         batch.Delete(entry_key(index));
     }
-    for (const raft::Entry& entry : entries) {
-        const std::string key = entry_key(entry.index);
-        batch.Put(key, frame_record(key, encode_entry(entry)));
+    std::string key;
+    std::string record;
+    for (const raft::Entry& entry : prepared.entries) {
+        key = entry_key(entry.index);
+        record = frame_record(key, encode_entry(entry));
+        batch.Put(key, record);
     }
-    if (hard_state.has_value()) {
-        batch.Put(kHardStateKey, frame_record(kHardStateKey, encode_hard_state(*hard_state)));
+    if (prepared.hard_state.has_value()) {
+        batch.Put(kHardStateKey,
+                  frame_record(kHardStateKey, encode_hard_state(*prepared.hard_state)));
     }
     leveldb::WriteOptions write_options;
-    write_options.sync = sync;
+    write_options.sync = prepared.sync;
     leveldb::Status status = db_->Write(write_options, &batch);
-    if (!status.ok()) {
-        std::string what = "saving the hard state";
-        if (!entries.empty()) {
-            what = "saving entries [" + std::to_string(entries.front().index) + ", " +
-                   std::to_string(new_last) + "]" +
-                   (hard_state.has_value() ? " and the hard state" : "");
-        }
-        return fail(io_error(what + " failed: " + status.ToString()));
+    if (status.ok()) return Status::ok();
+    std::string what = "saving the hard state";
+    if (!prepared.entries.empty()) {
+        what = "saving entries [" + std::to_string(prepared.entries.front().index) + ", " +
+               std::to_string(prepared.entries.back().index) + "]" +
+               (prepared.hard_state.has_value() ? " and the hard state" : "");
     }
-    append_in_memory(entries);
-    if (hard_state.has_value()) hard_state_ = *hard_state;
+    return io_error(what + " failed: " + status.ToString());
+}
+
+Status Wal::finish_save(PreparedSave prepared, const Status& written) {
+    if (!written.is_ok()) return fail(written);
+    if (prepared.is_empty()) return Status::ok();
+    // A write to the Wal between prepare and finish would make the deletions and the
+    // in-memory update below describe a log that is no longer the stored one.
+    CONSENSUS_ASSERT(prepared.replaced_last == std::max(prepared.replaced_after, last_index_));
+    append_in_memory(std::move(prepared.entries));
+    if (prepared.hard_state.has_value()) hard_state_ = *prepared.hard_state;
     return Status::ok();
 }
 
@@ -747,7 +780,7 @@ Result<raft::Snapshot> Wal::snapshot() const {
     return raft::Snapshot{snapshot_metadata_, std::move(data.value())};
 }
 
-void Wal::append_in_memory(const std::vector<raft::Entry>& entries) {
+void Wal::append_in_memory(std::vector<raft::Entry> entries) {
     if (entries.empty()) return;
     const Index first = entries.front().index;
     while (!term_runs_.empty() && term_runs_.back().first >= first) term_runs_.pop_back();
@@ -755,13 +788,14 @@ void Wal::append_in_memory(const std::vector<raft::Entry>& entries) {
         cache_bytes_ -= cache_.back().data.size();
         cache_.pop_back();
     }
-    for (const raft::Entry& entry : entries) {
+    const Index new_last = entries.back().index;
+    for (raft::Entry& entry : entries) {
         if (term_runs_.empty() || term_runs_.back().term != entry.term) {
             term_runs_.push_back(TermRun{entry.index, entry.term});
         }
-        cache_push(entry);
+        cache_push(std::move(entry));
     }
-    last_index_ = entries.back().index;
+    last_index_ = new_last;
 }
 
 void Wal::cache_push(raft::Entry entry) {

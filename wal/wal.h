@@ -65,7 +65,13 @@
 /// after a failed fsync the kernel may have dropped the dirty pages and a retry could
 /// report success for data that is gone (etcd does the same).
 ///
-/// Threading: not thread-safe. Owned by the member and used from its loop thread.
+/// Threading: not thread-safe. Owned by the member and used from its loop thread, with
+/// one exception: the write of a save may run on another thread. save() is split into
+/// prepare_save() (owner thread: checks, nothing changes), write_prepared() (any one
+/// thread: touches only LevelDB, which is safe for a writer and concurrent readers)
+/// and finish_save() (owner thread: updates the in-memory state). Between the first
+/// and the last the owner may keep reading the Wal as raft::Storage, which then still
+/// describes the state before the save, but must not write to it.
 
 #include <cstdint>
 #include <deque>
@@ -107,8 +113,25 @@ struct Options {
     std::size_t cache_entries_max = 4096;
     std::uint64_t cache_bytes_max = 8 * 1024 * 1024;
     /// LevelDB's memtable size (write_buffer_size): bytes buffered before a table file
-    /// is written.
-    std::size_t leveldb_write_buffer_bytes = 4 * 1024 * 1024;
+    /// is written. Up to two memtables (one being flushed) live in memory, so this
+    /// bounds a member's resident size. Raft entries are written once, in key order,
+    /// so small table files cost little compaction; recent entries are served from
+    /// the entry cache, not the memtable.
+    std::size_t leveldb_write_buffer_bytes = 1024 * 1024;
+};
+
+/// One save() between prepare_save() and finish_save() (see "Threading" above). Owns
+/// the entries to write; finish_save() moves them into the entry cache.
+struct PreparedSave {
+    std::optional<raft::HardState> hard_state;
+    std::vector<raft::Entry> entries;
+    bool sync = false;
+    /// Stored entries (replaced_after, replaced_last] that the save deletes: the
+    /// suffix past the new entries that they replace [Raft §5.3]. Empty when equal.
+    Index replaced_after = 0;
+    Index replaced_last = 0;
+
+    bool is_empty() const { return !hard_state.has_value() && entries.empty(); }
 };
 
 /// The durable state of one member; see the file comment for the format. Created by
@@ -169,6 +192,23 @@ public:
     Status save(const std::optional<raft::HardState>& hard_state,
                 const std::vector<raft::Entry>& entries, bool sync);
 
+    /// save() in three steps for a write on another thread (see "Threading" above).
+    /// prepare_save() checks the arguments as save() does and takes ownership of
+    /// `entries`; it changes nothing. Errors: as save() before writing (kInvalidArgument,
+    /// or kIOError when the Wal has failed).
+    Result<PreparedSave> prepare_save(const std::optional<raft::HardState>& hard_state,
+                                      std::vector<raft::Entry> entries, bool sync) const;
+    /// Writes `prepared` as one LevelDB batch, synced when prepared.sync. Touches only
+    /// LevelDB, so it may run on a thread other than the owner's while the owner reads.
+    /// Returns kIOError with context on failure; it does not mark the Wal failed,
+    /// finish_save() does.
+    Status write_prepared(const PreparedSave& prepared) const;
+    /// On the owner thread, after write_prepared() returned `written`: records the save
+    /// in memory (entries become readable through raft::Storage), or on an error marks
+    /// the Wal failed and returns it. Precondition: no other write to the Wal since
+    /// prepare_save().
+    Status finish_save(PreparedSave prepared, const Status& written);
+
     /// Durably installs `snapshot`, then deletes the previous snapshot file. Following
     /// [Raft §7], if the log holds the snapshot's last entry (same index and term) the
     /// entries after it are kept; otherwise the whole log is discarded and starts
@@ -224,7 +264,7 @@ private:
                                   std::uint64_t* bytes, std::vector<raft::Entry>* out) const;
     Status delete_garbage();
 
-    void append_in_memory(const std::vector<raft::Entry>& entries);
+    void append_in_memory(std::vector<raft::Entry> entries);
     void release_in_memory(Index index);
     void cache_push(raft::Entry entry);
     Term term_in_runs(Index index) const;

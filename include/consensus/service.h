@@ -17,6 +17,7 @@
 
 #include "consensus/status.h"
 #include "consensus/types.h"
+#include "consensus/v3.h"
 
 namespace consensus::service {
 
@@ -125,6 +126,48 @@ struct V2WatchStart {
 };
 
 // ---------------------------------------------------------------------------
+// etcd v3 API, as its JSON gateway serves it (types in v3.h)
+// ---------------------------------------------------------------------------
+
+/// A v3 answer: status ok with the response and the header (cluster, member, revision
+/// at the time, term), or a Status carrying etcd's error text (v3.h maps the codes).
+template <typename Response>
+struct V3Reply {
+    Status status;
+    Response response;
+    v3::ResponseHeader header;
+};
+
+template <typename Response>
+using V3Callback = std::function<void(V3Reply<Response>)>;
+
+/// Receives the events of one v3 watch: on_events gets all the events of one
+/// revision (a txn or a multi-key delete) together, in revision order, with the header
+/// at that revision. on_closed is called if the service ends the watch itself
+/// (member shutdown); no call follows it.
+struct V3WatchSink {
+    std::function<void(const std::vector<v3::Event>& events, const v3::ResponseHeader& header)>
+        on_events;
+    std::function<void()> on_closed;
+};
+
+/// The immediate answer to creating a v3 watch.
+/// - status not ok: the watch was not created (bad request, shutting down).
+/// - compact_revision set: start_revision is compacted; the gateway answers created
+///   then canceled with compact_revision, and no watch exists.
+/// - otherwise watch_id (for v3_cancel_watch) and `backlog`: every stored event from
+///   start_revision to the current revision (empty when it starts at the next change),
+///   which the gateway sends as one message after `created`. Live events follow
+///   through the sink, with nothing missed or repeated between the two.
+struct V3WatchStart {
+    Status status;
+    std::uint64_t watch_id = 0;
+    std::optional<std::int64_t> compact_revision;
+    std::vector<v3::Event> backlog;
+    v3::ResponseHeader header;
+};
+
+// ---------------------------------------------------------------------------
 // Cluster, stats and health [etcd v2 API: members, stats]
 // ---------------------------------------------------------------------------
 
@@ -201,6 +244,40 @@ public:
     virtual V2WatchStart v2_watch(const V2Request& request, V2WatchSink sink) = 0;
     /// Ends a watch early (client went away). Unknown ids are ignored.
     virtual void v2_cancel_watch(std::uint64_t watch_id) = 0;
+
+    /// The v3 KV service. A range is linearizable (ReadIndex) unless serializable;
+    /// put, delete_range, txn and compact go through Raft. Requests are validated as
+    /// etcd's server does before proposing (v3.h error texts).
+    virtual void v3_range(const v3::RangeRequest& request, V3Callback<v3::RangeResponse> done) = 0;
+    virtual void v3_put(const v3::PutRequest& request, V3Callback<v3::PutResponse> done) = 0;
+    virtual void v3_delete_range(const v3::DeleteRangeRequest& request,
+                                 V3Callback<v3::DeleteRangeResponse> done) = 0;
+    virtual void v3_txn(const v3::TxnRequest& request, V3Callback<v3::TxnResponse> done) = 0;
+    virtual void v3_compact(const v3::CompactionRequest& request,
+                            V3Callback<v3::CompactionResponse> done) = 0;
+
+    /// The v3 Lease service. Grant, revoke and keep-alive go through Raft; keep-alive
+    /// answers one request (the gateway loops for a stream).
+    virtual void v3_lease_grant(const v3::LeaseGrantRequest& request,
+                                V3Callback<v3::LeaseGrantResponse> done) = 0;
+    virtual void v3_lease_revoke(const v3::LeaseRevokeRequest& request,
+                                 V3Callback<v3::LeaseRevokeResponse> done) = 0;
+    virtual void v3_lease_time_to_live(const v3::LeaseTimeToLiveRequest& request,
+                                       V3Callback<v3::LeaseTimeToLiveResponse> done) = 0;
+    virtual void v3_lease_leases(V3Callback<v3::LeaseLeasesResponse> done) = 0;
+    virtual void v3_lease_keep_alive(const v3::LeaseKeepAliveRequest& request,
+                                     V3Callback<v3::LeaseKeepAliveResponse> done) = 0;
+
+    /// The v3 Watch service: one watch of a stream (the gateway numbers a stream's
+    /// watches itself). See V3WatchStart and V3WatchSink.
+    virtual V3WatchStart v3_watch(const v3::WatchCreateRequest& request, V3WatchSink sink) = 0;
+    /// Ends a watch (cancel_request, or the client went away). Unknown ids are ignored.
+    virtual void v3_cancel_watch(std::uint64_t watch_id) = 0;
+    /// The header at the current revision (a progress_request's answer).
+    virtual v3::ResponseHeader v3_header() const = 0;
+
+    /// /v3/maintenance/status.
+    virtual v3::StatusResponse v3_status() const = 0;
 
     virtual ClusterInfo cluster_info() const = 0;
     /// Adds a member with these peer URLs (as a voter, or a learner). Errors: etcd's

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kv/codec.h"
+#include "kv/v3_snapshot.h"
 
 namespace consensus::kv {
 namespace {
@@ -172,14 +173,14 @@ bool decode_history(ByteReader* reader, V2State* state) {
 
 }  // namespace
 
-std::string encode_v2_snapshot(const V2State& state) {
+std::string encode_snapshot(const V2State& v2, const V3State& v3) {
     ByteWriter body;
-    body.put_u64(state.current_index);
-    service::StoreStats stats = state.stats;
+    body.put_u64(v2.current_index);
+    service::StoreStats stats = v2.stats;
     for (std::uint64_t* counter : counters_of(&stats)) body.put_u64(*counter);
-    encode_tree(state.tree, &body);
-    body.put_u64(state.history.size());
-    for (const HistoryEvent& event : state.history.events()) {
+    encode_tree(v2.tree, &body);
+    body.put_u64(v2.history.size());
+    for (const HistoryEvent& event : v2.history.events()) {
         body.put_u64(event.index);
         body.put_bool(event.refresh);
         body.put_string(event.event.action);
@@ -187,6 +188,7 @@ std::string encode_v2_snapshot(const V2State& state) {
         body.put_bool(event.event.prev_node.has_value());
         if (event.event.prev_node) encode_node(*event.event.prev_node, &body);
     }
+    encode_v3_state(v3, &body);
 
     ByteWriter out;
     out.put_raw(kMagic);
@@ -197,7 +199,7 @@ std::string encode_v2_snapshot(const V2State& state) {
     return out.take();
 }
 
-Result<V2State> decode_v2_snapshot(std::string_view bytes) {
+Result<SnapshotState> decode_snapshot(std::string_view bytes) {
     if (bytes.size() < kHeaderBytes + kChecksumBytes) {
         return Status(StatusCode::kCorruption, "kv snapshot: too short");
     }
@@ -205,7 +207,8 @@ Result<V2State> decode_v2_snapshot(std::string_view bytes) {
     if (header.get_raw(kMagic.size()) != kMagic) {
         return Status(StatusCode::kCorruption, "kv snapshot: bad magic");
     }
-    if (header.get_u8() != kSnapshotFormatVersion) {
+    const std::uint8_t version = header.get_u8();
+    if (version < kSnapshotFormatVersionOldest || version > kSnapshotFormatVersion) {
         return Status(StatusCode::kCorruption, "kv snapshot: unknown format version");
     }
     const std::uint64_t body_length = header.get_u64();
@@ -219,14 +222,32 @@ Result<V2State> decode_v2_snapshot(std::string_view bytes) {
     }
 
     ByteReader reader(covered.substr(kHeaderBytes));
-    V2State state;
-    state.current_index = reader.get_u64();
-    for (std::uint64_t* counter : counters_of(&state.stats)) *counter = reader.get_u64();
-    if (reader.failed() || !decode_tree(&reader, &state) || !decode_history(&reader, &state) ||
-        !reader.finished_cleanly()) {
+    SnapshotState state;
+    V2State& v2 = state.v2;
+    v2.current_index = reader.get_u64();
+    for (std::uint64_t* counter : counters_of(&v2.stats)) *counter = reader.get_u64();
+    if (reader.failed() || !decode_tree(&reader, &v2) || !decode_history(&reader, &v2)) {
+        return Status(StatusCode::kCorruption, "kv snapshot: malformed body");
+    }
+    // Version 1 ends here: its store had no v3 keyspace, so the default (empty) v3
+    // state is exactly what it held.
+    if (version >= 2 && !decode_v3_state(&reader, &state.v3)) {
+        return Status(StatusCode::kCorruption, "kv snapshot: malformed v3 section");
+    }
+    if (!reader.finished_cleanly()) {
         return Status(StatusCode::kCorruption, "kv snapshot: malformed body");
     }
     return state;
+}
+
+std::string encode_v2_snapshot(const V2State& state) {
+    return encode_snapshot(state, V3State{});
+}
+
+Result<V2State> decode_v2_snapshot(std::string_view bytes) {
+    Result<SnapshotState> state = decode_snapshot(bytes);
+    if (!state.is_ok()) return state.status();
+    return std::move(state.value().v2);
 }
 
 }  // namespace consensus::kv

@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <utility>
 
+#include "consensus/assert.h"
 #include "kv/snapshot.h"
 
 namespace consensus::kv {
@@ -41,8 +42,40 @@ ApplyResult Store::apply(const Command& command) {
             break;
         case Command::Kind::kNoop:
             break;
+        case Command::Kind::kV3Txn:
+        case Command::Kind::kV3Compact:
+        case Command::Kind::kV3LeaseGrant:
+        case Command::Kind::kV3LeaseRevoke:
+        case Command::Kind::kV3LeaseRenew:
+        case Command::Kind::kV3LeaseExpireSync: {
+            ApplyResult result;
+            result.etcd_index = v2_.current_index();
+            result.v3 = apply_v3(command);
+            return result;
+        }
     }
-    return ApplyResult{std::move(outcome.error), std::move(outcome.event), v2_.current_index()};
+    return ApplyResult{std::move(outcome.error), std::move(outcome.event), v2_.current_index(),
+                       V3ApplyResult{}};
+}
+
+V3ApplyResult Store::apply_v3(const Command& command) {
+    switch (command.kind) {
+        case Command::Kind::kV3Txn:
+            return v3_.apply_txn(command.v3_txn, command.v3_op);
+        case Command::Kind::kV3Compact:
+            return v3_.compact(command.v3_revision);
+        case Command::Kind::kV3LeaseGrant:
+            return v3_.grant_lease(command.v3_lease_id, command.v3_lease_ttl,
+                                   command.now_unix_nanos);
+        case Command::Kind::kV3LeaseRevoke:
+            return v3_.revoke_lease(command.v3_lease_id);
+        case Command::Kind::kV3LeaseRenew:
+            return v3_.renew_lease(command.v3_lease_id, command.now_unix_nanos);
+        case Command::Kind::kV3LeaseExpireSync:
+            return v3_.expire_leases(command.now_unix_nanos);
+        default:
+            CONSENSUS_UNREACHABLE();
+    }
 }
 
 V2Outcome Store::apply_write(const service::V2Request& request, std::int64_t now_unix_nanos) {
@@ -121,6 +154,60 @@ bool Store::has_expired(std::int64_t now_unix_nanos) const {
     return next.has_value() && *next <= now_unix_nanos;
 }
 
+Result<service::v3::RangeResponse> Store::v3_range(const service::v3::RangeRequest& request) const {
+    return v3_.range(request);
+}
+
+std::int64_t Store::v3_revision() const {
+    return v3_.state().keyspace.revision();
+}
+
+std::int64_t Store::v3_compact_revision() const {
+    return v3_.state().keyspace.compact_revision();
+}
+
+service::v3::LeaseTimeToLiveResponse Store::v3_lease_time_to_live(
+    const service::v3::LeaseTimeToLiveRequest& request, std::int64_t now_unix_nanos) const {
+    return v3_.lease_time_to_live(request, now_unix_nanos);
+}
+
+service::v3::LeaseLeasesResponse Store::v3_leases() const {
+    return v3_.leases();
+}
+
+bool Store::v3_lease_exists(std::int64_t lease_id) const {
+    return v3_.state().leases.exists(lease_id);
+}
+
+std::optional<std::int64_t> Store::v3_next_lease_expiry_unix_nanos() const {
+    return v3_.state().leases.next_expiry_unix_nanos();
+}
+
+bool Store::v3_has_expired_lease(std::int64_t now_unix_nanos) const {
+    const std::optional<std::int64_t> next = v3_.state().leases.next_expiry_unix_nanos();
+    return next.has_value() && *next <= now_unix_nanos;
+}
+
+V3WatchStart Store::v3_watch(const service::v3::WatchCreateRequest& request,
+                             V3WatchCallback on_events) {
+    V3WatchRegistration registration = v3_.watch(request, std::move(on_events));
+    V3WatchStart start;
+    start.status = std::move(registration.status);
+    start.watch_id = registration.watch_id;
+    start.compact_revision = registration.compact_revision;
+    start.backlog = std::move(registration.backlog);
+    start.revision = v3_revision();
+    return start;
+}
+
+void Store::v3_cancel_watch(std::uint64_t watch_id) {
+    v3_.cancel_watch(watch_id);
+}
+
+std::int64_t Store::v3_size_bytes() const {
+    return v3_.state().keyspace.size_bytes();
+}
+
 Revision Store::current_index() const {
     return v2_.current_index();
 }
@@ -134,18 +221,21 @@ void Store::count_get(bool success) {
 }
 
 std::string Store::save_snapshot() const {
-    return encode_v2_snapshot(v2_.state());
+    return encode_snapshot(v2_.state(), v3_.state());
 }
 
 Status Store::restore_snapshot(std::string_view bytes) {
-    Result<V2State> state = decode_v2_snapshot(bytes);
+    Result<SnapshotState> state = decode_snapshot(bytes);
     if (!state.is_ok()) return state.status();
-    v2_.replace_state(std::move(state.value()));
+    v2_.replace_state(std::move(state.value().v2));
+    v3_.replace_state(std::move(state.value().v3));
     return Status::ok();
 }
 
 Status Store::check_invariants() const {
-    return v2_.check_invariants();
+    const Status v2 = v2_.check_invariants();
+    if (!v2.is_ok()) return v2;
+    return v3_.state().check_invariants();
 }
 
 }  // namespace consensus::kv

@@ -6,28 +6,58 @@
 ///
 /// Store decodes what a command asks for and maps it onto the v2 store's operations
 /// the way etcd's applierV2 does [etcd: server/etcdserver/apply_v2.go]; the tree,
-/// history and watch rules live in V2Store, so a v3 keyspace can sit beside it and
-/// share the one revision counter.
+/// history and watch rules live in V2Store. The v3 keyspace (revisions, txn, leases,
+/// watches, compaction) sits beside it with its own revision counter, as etcd keeps
+/// its v2 store and its v3 mvcc store apart.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "consensus/service.h"
 #include "consensus/status.h"
 #include "consensus/types.h"
+#include "consensus/v3.h"
 #include "kv/command.h"
 #include "kv/v2_store.h"
+#include "kv/v3_store.h"
 
 namespace consensus::kv {
+
+/// What one applied v3 command produced.
+struct V3ApplyResult {
+    /// Not ok: the command was refused (etcd's text and code, v3.h), changing nothing.
+    Status status;
+    /// The v3 store revision after applying (the response header's revision).
+    std::int64_t revision = 0;
+    service::v3::TxnResponse txn;                    ///< kV3Txn
+    service::v3::LeaseGrantResponse lease_grant;     ///< kV3LeaseGrant
+    service::v3::LeaseKeepAliveResponse keep_alive;  ///< kV3LeaseRenew (ttl 0: unknown)
+};
 
 /// What one applied command produced.
 struct ApplyResult {
     std::optional<service::V2Error> error;
     std::optional<service::V2Event> event;  ///< for writes and quorum gets on success
     Revision etcd_index = 0;                ///< store index after applying (X-Etcd-Index)
+    V3ApplyResult v3;                       ///< for the kV3 kinds
 };
+
+/// The immediate answer to registering a v3 watch (see service::V3WatchStart).
+struct V3WatchStart {
+    Status status;
+    std::uint64_t watch_id = 0;                    ///< 0 when not created
+    std::optional<std::int64_t> compact_revision;  ///< start_revision was compacted
+    std::vector<service::v3::Event> backlog;       ///< events in [start_revision, current]
+    std::int64_t revision = 0;                     ///< current revision
+};
+
+/// Receives a v3 watch's live events: all events of one revision in one call.
+using V3WatchCallback =
+    std::function<void(const std::vector<service::v3::Event>& events, std::int64_t revision)>;
 
 /// The v2 tree + revision history + watch hub. Single-threaded: every call comes from
 /// the member's loop thread. Owned by node/; lives as long as the member.
@@ -46,6 +76,7 @@ public:
     /// - kV2ExpireSync: removes every key expiring at or before now_unix_nanos.
     /// - kV2QuorumGet: a read in log order (counted in the get counters).
     /// - kNoop: nothing.
+    /// - the kV3 kinds: the v3 keyspace (v3_store.h); the answer is in `v3`.
     /// Watch sinks are called synchronously from here. Store errors come back in
     /// `error` with the current index; they consume no index.
     ApplyResult apply(const Command& command);
@@ -94,22 +125,57 @@ public:
     /// Counts a local GET (success: it found the key).
     void count_get(bool success);
 
-    /// The whole state (tree, current index, event history, counters) in the format of
-    /// snapshot.h. Watchers are not included.
+    // -- v3 keyspace: an MVCC store beside the v2 tree, with its own revision counter
+    //    (as etcd keeps the v2 store and the v3 mvcc store apart). Applied through
+    //    apply() with the kV3 kinds; the reads below serve from the applied state.
+
+    /// A range at request.revision (or the current revision). Errors as etcd's mvcc:
+    /// kOutOfRange "etcdserver: mvcc: required revision has been compacted" /
+    /// "etcdserver: mvcc: required revision is a future revision".
+    Result<service::v3::RangeResponse> v3_range(const service::v3::RangeRequest& request) const;
+    /// The current v3 revision (1 for an empty store, as etcd starts) and the
+    /// compacted revision (0 when never compacted).
+    std::int64_t v3_revision() const;
+    std::int64_t v3_compact_revision() const;
+    /// Time-to-live of a lease at `now_unix_nanos`: ttl -1 for an unknown lease; keys
+    /// listed only when request.keys.
+    service::v3::LeaseTimeToLiveResponse v3_lease_time_to_live(
+        const service::v3::LeaseTimeToLiveRequest& request, std::int64_t now_unix_nanos) const;
+    service::v3::LeaseLeasesResponse v3_leases() const;
+    bool v3_lease_exists(std::int64_t lease_id) const;
+    /// The earliest lease expiry (unset if no lease), so the leader knows when to
+    /// propose a kV3LeaseExpireSync, and whether any lease has expired at `now`.
+    std::optional<std::int64_t> v3_next_lease_expiry_unix_nanos() const;
+    bool v3_has_expired_lease(std::int64_t now_unix_nanos) const;
+    /// Registers a v3 watch; `on_events` is then called from later apply() calls.
+    V3WatchStart v3_watch(const service::v3::WatchCreateRequest& request,
+                          V3WatchCallback on_events);
+    void v3_cancel_watch(std::uint64_t watch_id);
+    /// Bytes the v3 keyspace holds (keys + values of every kept revision), for dbSize.
+    std::int64_t v3_size_bytes() const;
+
+    /// The whole state (tree, current index, event history, counters, and the v3
+    /// keyspace, revisions and leases) in the format of snapshot.h. Watchers are not
+    /// included.
     std::string save_snapshot() const;
 
     /// Replaces the state with a snapshot. kCorruption on damaged bytes, and then the
-    /// state is unchanged. Registered watchers stay (as in etcd).
+    /// state is unchanged. Registered watchers stay (as in etcd); v3 watchers get the
+    /// restored revisions they had not seen, and one whose next revision was compacted
+    /// away is ended without a further call (V3Watchers::resync).
     [[nodiscard]] Status restore_snapshot(std::string_view bytes);
 
-    /// The state machine's invariants (tree links, index bounds, history bound);
-    /// kInternal naming the first violation. For tests and debug checks.
+    /// The state machine's invariants (tree links, index bounds, history bound; the v3
+    /// histories, revision bounds and lease attachments); kInternal naming the first
+    /// violation. For tests and debug checks.
     [[nodiscard]] Status check_invariants() const;
 
 private:
     V2Outcome apply_write(const service::V2Request& request, std::int64_t now_unix_nanos);
+    V3ApplyResult apply_v3(const Command& command);
 
     V2Store v2_;
+    V3Store v3_;
 };
 
 /// The absolute expiration of a write with `ttl_seconds` at `now_unix_nanos`: unset for

@@ -127,6 +127,7 @@ void Applier::apply_kv_command(const raft::Entry& entry, const std::string& byte
     outcome.error = std::move(result.error);
     outcome.event = std::move(result.event);
     outcome.etcd_index = result.etcd_index;
+    outcome.v3 = std::move(result.v3);
     outcome.raft_index = entry.index;
     outcome.raft_term = entry.term;
     pending_.complete(command.value().request_id, std::move(outcome));

@@ -52,6 +52,59 @@ Result<ClusterPlan> plan_cluster(const Flags& flags) {
     return plan;
 }
 
+std::vector<Url> join_peer_urls(const Flags& flags) {
+    std::vector<Url> urls;
+    for (const auto& [member_name, url] : flags.initial_cluster) {
+        if (member_name != flags.name) urls.push_back(url);
+    }
+    return urls;
+}
+
+Result<ClusterPlan> plan_join(const Flags& flags, const MembershipAnswer& answer) {
+    std::map<std::string, NodeId> ids = initial_member_ids(flags);
+    auto local = ids.find(flags.name);
+    if (local == ids.end()) {
+        return Status(StatusCode::kInvalidArgument, "consensusd: couldn't find local name \"" +
+                                                        flags.name +
+                                                        "\" in the initial cluster configuration");
+    }
+    std::vector<std::string> own_urls;
+    for (const Url& url : flags.initial_peer_urls_of(flags.name))
+        own_urls.push_back(url.to_string());
+    const service::Member* listed = nullptr;
+    for (const service::Member& member : answer.members) {
+        for (const std::string& url : member.peer_urls) {
+            if (std::find(own_urls.begin(), own_urls.end(), url) != own_urls.end())
+                listed = &member;
+        }
+    }
+    std::string own = own_urls.empty() ? "" : own_urls.front();
+    if (listed == nullptr) {
+        return Status(
+            StatusCode::kFailedPrecondition,
+            "consensusd: member not added to the cluster: use member add first (cluster " +
+                format_id(answer.cluster_id) + " lists no member with peer URL " + own + ")");
+    }
+    // Member ids hash the peer URLs with the cluster token, so the same URL under
+    // another id means this member's token is another cluster's: joining would mix
+    // two clusters' logs [etcd: membership.ValidateClusterAndAssignIDs].
+    if (listed->id != local->second) {
+        return Status(StatusCode::kFailedPrecondition,
+                      "consensusd: cluster " + format_id(answer.cluster_id) + " lists peer URL " +
+                          own + " as member " + format_id(listed->id) +
+                          ", but --initial-cluster-token \"" + flags.initial_cluster_token +
+                          "\" makes this member " + format_id(local->second) +
+                          ": it belongs to another cluster");
+    }
+    ClusterPlan plan;
+    plan.cluster_id = answer.cluster_id;
+    plan.local_id = local->second;
+    plan.members = answer.members;
+    std::sort(plan.members.begin(), plan.members.end(),
+              [](const service::Member& a, const service::Member& b) { return a.id < b.id; });
+    return plan;
+}
+
 raft::Snapshot bootstrap_snapshot(const ClusterPlan& plan, std::string empty_store_snapshot) {
     MemberTable table;
     raft::Snapshot snapshot;

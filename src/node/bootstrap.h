@@ -17,6 +17,12 @@
 /// everywhere. A member that joins later (`existing`) starts with an empty log and no
 /// ConfState; the leader's first AppendEntries finds nothing to match and sends it a
 /// snapshot [Raft §7], which carries the store and member table.
+///
+/// Joining. The joining member's cluster id and first member table come from a running
+/// member (membership_discovery.h) rather than from its flags: plan_join() turns that
+/// answer into the plan, after checking that the cluster added this member (its peer
+/// URL is listed, under the id its flags give) [etcd: server/etcdserver/server.go
+/// NewServer, case !haveWAL && !cfg.NewCluster].
 
 #include <cstdint>
 #include <string>
@@ -26,6 +32,8 @@
 #include "consensus/status.h"
 #include "consensus/types.h"
 #include "node/flags.h"
+#include "node/frame.h"
+#include "node/url.h"
 #include "raft/message.h"
 
 namespace consensus::node {
@@ -41,11 +49,25 @@ struct ClusterPlan {
 
 /// The plan for `flags`: member ids from --initial-cluster and --initial-cluster-token,
 /// the cluster id from those ids. For --initial-cluster-state existing the cluster
-/// id is computed from the other members' ids, which are the members the running
-/// cluster was formed with when it was bootstrapped from the same flags (as
-/// `member add` prints them). Errors: kInvalidArgument when this member's name is
-/// not in --initial-cluster, or two names share a peer URL.
+/// id is computed from the other members' ids, which is right only while the running
+/// cluster still has the members it was formed with; consensusd therefore asks the
+/// running members instead (plan_join below), and this guess serves only callers
+/// that start a member without a network (tests). Errors: kInvalidArgument when
+/// this member's name is not in --initial-cluster, or two names share a peer URL.
 Result<ClusterPlan> plan_cluster(const Flags& flags);
+
+/// The peer URLs a joining member asks for the cluster's members: every peer URL of
+/// --initial-cluster except this member's own, in flag order (possibly none).
+std::vector<Url> join_peer_urls(const Flags& flags);
+
+/// The plan of a member joining a running cluster, from `answer`, a running member's
+/// membership answer: its cluster id, and its member table as the first table (the
+/// leader's snapshot replaces it later). The local id still comes from the flags.
+/// Errors, kFailedPrecondition with one line: no member of `answer` has this member's
+/// peer URL (the member was never added: "member not added to the cluster: use member
+/// add first"), or the member with that peer URL has another id, which means the flags
+/// (their --initial-cluster-token) belong to another cluster.
+Result<ClusterPlan> plan_join(const Flags& flags, const MembershipAnswer& answer);
 
 /// The snapshot every member of a new cluster starts from (see the file comment).
 /// `empty_store_snapshot` is an empty store's save_snapshot() bytes.

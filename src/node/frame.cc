@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <set>
 
 #include "wal/crc32c.h"
 
@@ -33,9 +34,66 @@ std::uint64_t get_u64(std::string_view bytes, std::size_t at) {
 }
 
 bool is_known_kind(std::uint8_t kind) {
-    return kind == static_cast<std::uint8_t>(FrameKind::kHandshake) ||
-           kind == static_cast<std::uint8_t>(FrameKind::kMessage) ||
-           kind == static_cast<std::uint8_t>(FrameKind::kSnapshotChunk);
+    return kind >= static_cast<std::uint8_t>(FrameKind::kHandshake) &&
+           kind <= static_cast<std::uint8_t>(FrameKind::kRefusal);
+}
+
+void put_string(std::string* out, std::string_view text) {
+    CONSENSUS_ASSERT(text.size() <= std::numeric_limits<std::uint32_t>::max());
+    put_u32(out, static_cast<std::uint32_t>(text.size()));
+    out->append(text);
+}
+
+void put_strings(std::string* out, const std::vector<std::string>& texts) {
+    CONSENSUS_ASSERT(texts.size() <= kMembershipAnswerUrlsMax);
+    put_u32(out, static_cast<std::uint32_t>(texts.size()));
+    for (const std::string& text : texts) put_string(out, text);
+}
+
+/// Reads a membership answer front to back. Every read checks the bytes left first,
+/// so a damaged length or count fails cleanly instead of reading past the payload
+/// (bytes from the network are never trusted, STYLE §8).
+class PayloadCursor {
+public:
+    explicit PayloadCursor(std::string_view bytes) : bytes_(bytes) {}
+
+    bool read_u32(std::uint32_t* value) {
+        if (bytes_.size() - at_ < 4) return false;
+        *value = get_u32(bytes_, at_);
+        at_ += 4;
+        return true;
+    }
+    bool read_u64(std::uint64_t* value) {
+        if (bytes_.size() - at_ < 8) return false;
+        *value = get_u64(bytes_, at_);
+        at_ += 8;
+        return true;
+    }
+    bool read_string(std::string* text) {
+        std::uint32_t size = 0;
+        if (!read_u32(&size) || bytes_.size() - at_ < size) return false;
+        text->assign(bytes_.substr(at_, size));
+        at_ += size;
+        return true;
+    }
+    bool read_strings(std::vector<std::string>* texts) {
+        std::uint32_t count = 0;
+        if (!read_u32(&count) || count > kMembershipAnswerUrlsMax) return false;
+        texts->resize(count);
+        for (std::string& text : *texts) {
+            if (!read_string(&text)) return false;
+        }
+        return true;
+    }
+    bool at_end() const { return at_ == bytes_.size(); }
+
+private:
+    std::string_view bytes_;
+    std::size_t at_ = 0;  ///< Invariant: at_ <= bytes_.size().
+};
+
+Status damaged_answer(const std::string& what) {
+    return Status(StatusCode::kCorruption, "membership answer " + what);
 }
 
 }  // namespace
@@ -72,6 +130,78 @@ Result<Handshake> decode_handshake(std::string_view payload) {
     handshake.from = get_u64(payload, 8);
     handshake.to = get_u64(payload, 16);
     return handshake;
+}
+
+std::string encode_membership_request(const MembershipRequest& request) {
+    std::string payload;
+    put_u64(&payload, request.from);
+    return payload;
+}
+
+Result<MembershipRequest> decode_membership_request(std::string_view payload) {
+    if (payload.size() != kMembershipRequestBytes) {
+        return Status(StatusCode::kCorruption,
+                      "membership request of " + std::to_string(payload.size()) + " bytes, want " +
+                          std::to_string(kMembershipRequestBytes));
+    }
+    return MembershipRequest{get_u64(payload, 0)};
+}
+
+std::string encode_membership_answer(const MembershipAnswer& answer) {
+    CONSENSUS_ASSERT(answer.members.size() <= kMembershipAnswerMembersMax);
+    std::string payload;
+    put_u64(&payload, answer.cluster_id);
+    put_u32(&payload, static_cast<std::uint32_t>(answer.members.size()));
+    for (const service::Member& member : answer.members) {
+        put_u64(&payload, member.id);
+        put_string(&payload, member.name);
+        put_strings(&payload, member.peer_urls);
+        put_strings(&payload, member.client_urls);
+    }
+    return payload;
+}
+
+Result<MembershipAnswer> decode_membership_answer(std::string_view payload) {
+    PayloadCursor cursor(payload);
+    MembershipAnswer answer;
+    std::uint32_t count = 0;
+    if (!cursor.read_u64(&answer.cluster_id) || !cursor.read_u32(&count)) {
+        return damaged_answer("is truncated");
+    }
+    if (answer.cluster_id == 0) return damaged_answer("names cluster id 0");
+    if (count > kMembershipAnswerMembersMax) {
+        return damaged_answer("lists " + std::to_string(count) + " members, more than " +
+                              std::to_string(kMembershipAnswerMembersMax));
+    }
+    std::set<NodeId> seen;
+    for (std::uint32_t i = 0; i < count; ++i) {
+        service::Member member;
+        if (!cursor.read_u64(&member.id) || !cursor.read_string(&member.name) ||
+            !cursor.read_strings(&member.peer_urls) || !cursor.read_strings(&member.client_urls)) {
+            return damaged_answer("is truncated or lists too many URLs");
+        }
+        if (member.id == kNoNode) return damaged_answer("names member id 0");
+        if (!seen.insert(member.id).second) return damaged_answer("lists a member twice");
+        answer.members.push_back(std::move(member));
+    }
+    if (!cursor.at_end()) return damaged_answer("has bytes after its last member");
+    return answer;
+}
+
+std::string encode_refusal(RefusalReason reason) {
+    return std::string(1, static_cast<char>(reason));
+}
+
+Result<RefusalReason> decode_refusal(std::string_view payload) {
+    if (payload.size() != kRefusalBytes) {
+        return Status(StatusCode::kCorruption, "refusal of " + std::to_string(payload.size()) +
+                                                   " bytes, want " + std::to_string(kRefusalBytes));
+    }
+    auto reason = static_cast<std::uint8_t>(payload[0]);
+    if (reason != static_cast<std::uint8_t>(RefusalReason::kRemoved)) {
+        return Status(StatusCode::kCorruption, "unknown refusal reason " + std::to_string(reason));
+    }
+    return RefusalReason::kRemoved;
 }
 
 std::vector<std::string> encode_snapshot_chunk_frames(std::string_view encoded_message,

@@ -15,6 +15,11 @@
 ///   1 handshake       cluster_id:u64 LE  from:u64 LE  to:u64 LE   (kHandshakeBytes = 24)
 ///   2 message         one raft::Message as wal::encode_message (wal/codec.h) writes it
 ///   3 snapshot chunk  total:u64 LE  offset:u64 LE  data
+///   4 membership request  from:u64 LE                    (kMembershipRequestBytes = 8)
+///   5 membership answer   cluster_id:u64 LE  count:u32 LE  then `count` members, each
+///                         id:u64 LE  name:str  peer_urls:list  client_urls:list, where
+///                         str is length:u32 LE + bytes and list is count:u32 LE + strs
+///   6 refusal             reason:u8                       (kRefusalBytes = 1)
 ///
 /// Connections. A member opens ONE outbound connection to each peer and only writes on
 /// it; frames are pipelined without waiting for replies, and Raft's own messages carry
@@ -22,8 +27,20 @@
 /// cluster, the sender and the intended receiver. The receiver closes the connection
 /// (and logs a rate-limited WARN) when the cluster id differs from its own, the sender
 /// is not a known member, or the receiver is not the member addressed, so two clusters
-/// on one host never exchange a message. A receiver never writes on an inbound
-/// connection; a sender reads only to learn that the receiver closed it.
+/// on one host never exchange a message. When the sender is a member this receiver
+/// knows to be removed from the cluster, the receiver first writes one refusal frame
+/// (reason 1, "removed") and then closes, as etcd answers a removed member's stream
+/// with HTTP 410 Gone [etcd: server/etcdserver/api/rafthttp/http.go]; the sender then
+/// knows it has been permanently removed and stops. Apart from that refusal a receiver
+/// never writes on an inbound connection, and a sender reads only to learn of a
+/// refusal or that the receiver closed the connection.
+///
+/// Joining. A member started with `--initial-cluster-state existing` and an empty data
+/// dir does not know the cluster id yet. It opens a connection to a listed peer and
+/// sends a membership request as the FIRST frame (instead of a handshake). The peer
+/// answers with one membership answer frame (its cluster id and member table) and
+/// closes [etcd: server/etcdserver/cluster_util.go GetClusterFromRemotePeers]. A
+/// membership request later on a connection is a protocol error.
 ///
 /// Snapshots. A MsgSnap whose encoding exceeds the sender's snapshot_chunk_bytes, and
 /// any message whose encoding exceeds its frame_bytes_max, is split into
@@ -47,6 +64,7 @@
 #include <string_view>
 #include <vector>
 
+#include "consensus/service.h"
 #include "consensus/status.h"
 #include "consensus/types.h"
 
@@ -60,12 +78,24 @@ inline constexpr std::size_t kFrameHeaderBytes = 10;
 inline constexpr std::size_t kHandshakeBytes = 24;
 /// Size of the (total, offset) prefix of a snapshot-chunk payload.
 inline constexpr std::size_t kSnapshotChunkHeaderBytes = 16;
+/// Size of a membership request payload.
+inline constexpr std::size_t kMembershipRequestBytes = 8;
+/// Size of a refusal payload.
+inline constexpr std::size_t kRefusalBytes = 1;
+/// Most members a membership answer may list; a decoder refuses more. Far above any
+/// real cluster (etcd recommends at most 7 voters), so it only bounds a damaged count.
+inline constexpr std::uint32_t kMembershipAnswerMembersMax = 1024;
+/// Most URLs one member of a membership answer may list (peer and client each).
+inline constexpr std::uint32_t kMembershipAnswerUrlsMax = 64;
 
 /// What a frame's payload holds (the `kind` byte of the header).
 enum class FrameKind : std::uint8_t {
     kHandshake = 1,
     kMessage = 2,
     kSnapshotChunk = 3,
+    kMembershipRequest = 4,
+    kMembershipAnswer = 5,
+    kRefusal = 6,
 };
 
 /// One decoded frame: its kind and its (CRC-checked) payload.
@@ -90,6 +120,26 @@ struct SnapshotChunk {
     std::string_view data;
 };
 
+/// Asks a member for its cluster id and member table (see "Joining" above).
+struct MembershipRequest {
+    NodeId from = kNoNode;  ///< the asking member's id (from its own flags); for logs
+
+    bool operator==(const MembershipRequest&) const = default;
+};
+
+/// A member's answer to a MembershipRequest: its cluster id and members by id.
+struct MembershipAnswer {
+    std::uint64_t cluster_id = 0;
+    std::vector<service::Member> members;  ///< is_learner is not carried
+};
+
+/// Why a receiver refused a connection (the one byte of a refusal payload).
+enum class RefusalReason : std::uint8_t {
+    /// The sender was removed from the cluster; it must stop [etcd: rafthttp
+    /// errMemberRemoved, "the member has been permanently removed from the cluster"].
+    kRemoved = 1,
+};
+
 /// Header plus payload. Precondition: payload.size() fits in 32 bits (the caller
 /// bounds it by frame_bytes_max, far below).
 std::string encode_frame(FrameKind kind, std::string_view payload);
@@ -98,6 +148,25 @@ std::string encode_frame(FrameKind kind, std::string_view payload);
 std::string encode_handshake(const Handshake& handshake);
 /// kCorruption unless `payload` is exactly kHandshakeBytes long.
 Result<Handshake> decode_handshake(std::string_view payload);
+
+/// The 8-byte membership request payload (not yet framed).
+std::string encode_membership_request(const MembershipRequest& request);
+/// kCorruption unless `payload` is exactly kMembershipRequestBytes long.
+Result<MembershipRequest> decode_membership_request(std::string_view payload);
+
+/// The membership answer payload (not yet framed). Precondition: at most
+/// kMembershipAnswerMembersMax members, each with at most kMembershipAnswerUrlsMax
+/// peer and client URLs.
+std::string encode_membership_answer(const MembershipAnswer& answer);
+/// kCorruption when the payload is truncated, has bytes left over, names cluster id 0
+/// or member id 0, lists a member twice, or passes kMembershipAnswerMembersMax or
+/// kMembershipAnswerUrlsMax. Members come back in the order they were encoded.
+Result<MembershipAnswer> decode_membership_answer(std::string_view payload);
+
+/// The 1-byte refusal payload (not yet framed).
+std::string encode_refusal(RefusalReason reason);
+/// kCorruption unless `payload` is exactly kRefusalBytes long and names a known reason.
+Result<RefusalReason> decode_refusal(std::string_view payload);
 
 /// Splits `encoded_message` into framed snapshot chunks of at most `chunk_bytes` data
 /// bytes each, in order. Preconditions: chunk_bytes > 0 and encoded_message non-empty.

@@ -10,10 +10,12 @@
 #include "consensus/log.h"
 #include "kv/command.h"
 #include "node/bootstrap.h"
+#include "node/disk_writer.h"
 #include "node/entry_codec.h"
 #include "node/peer_transport.h"
 #include "node/service_impl.h"
 #include "node/url.h"
+#include "raft/raft.h"
 #include "wal/wal.h"
 
 namespace consensus::node {
@@ -120,8 +122,9 @@ service::Service& Member::service() {
     return *service_;
 }
 
-Result<std::unique_ptr<Member>> Member::create(const Flags& flags) {
-    auto plan = plan_cluster(flags);
+Result<std::unique_ptr<Member>> Member::create(const Flags& flags,
+                                               std::optional<ClusterPlan> joined) {
+    auto plan = joined.has_value() ? Result<ClusterPlan>(std::move(*joined)) : plan_cluster(flags);
     if (!plan.is_ok()) return plan.status();
     std::unique_ptr<Member> member(
         new Member(flags, plan.value().cluster_id, plan.value().local_id));
@@ -149,6 +152,7 @@ Result<std::unique_ptr<Member>> Member::create(const Flags& flags) {
     Status opened = member->open_storage(flags);
     if (!opened.is_ok()) return opened;
     member->log_ = std::make_unique<WalLog>(*member->wal_, member->metrics_);
+    member->disk_writer_ = std::make_unique<DiskWriter>(member->io_);
 
     TransportOptions options;
     options.cluster_id = member->cluster_id_;
@@ -174,6 +178,21 @@ Result<std::unique_ptr<Member>> Member::create(const Flags& flags) {
         if (raw->stopping_) return;
         raw->raft_->report_snapshot(peer, failed);
         raw->schedule_ready();
+    };
+    // A member removed while it was down or cut off never applies its own removal;
+    // a peer's refusal tells it instead, and it stops as etcd does on errMemberRemoved.
+    handlers.on_removed = [raw](NodeId peer) {
+        if (raw->stopping_) return;
+        LOG_WARN(kComponent,
+                 "the member has been permanently removed from the cluster (refused by %llx); "
+                 "stopping",
+                 as_ull(peer));
+        raw->removed_ = true;
+        raw->stop();
+    };
+    handlers.is_removed = [raw](NodeId id) { return raw->members_.is_removed(id); };
+    handlers.membership = [raw]() {
+        return MembershipAnswer{raw->cluster_id_, raw->members_.members()};
     };
     member->transport_ = std::make_unique<PeerTransport>(member->io_, options, std::move(handlers));
     member->sender_ = std::make_unique<TransportSender>(*member);
@@ -286,6 +305,7 @@ void Member::stop() {
     for (auto& hook : stop_hooks_) hook();
     pending_.fail_all(Status(StatusCode::kUnavailable, "etcdserver: server stopped"));
     store_.close_all_watches();
+    service_->close_v3_watches();
     transport_->stop();
     expiry_timer_.cancel();
     ticker_.cancel();
@@ -326,12 +346,21 @@ void Member::start_expiry_timer() {
 void Member::on_expiry_sync() {
     // Only the leader's clock decides expiry, and it travels in the entry, so every
     // member removes the same keys at the same log position [etcd: v2 SYNC request].
+    // v3 leases expire the same way: the leader proposes one revoke-expired command
+    // stamped with its clock [etcd: lease/lessor.go revokeExpiredLeases, run on the
+    // primary lessor only].
     if (soft_state_.role != raft::Role::kLeader) return;
     std::int64_t now = wall_now_unix_nanos();
-    if (!store_.has_expired(now)) return;
+    if (store_.has_expired(now)) propose_expiry(kv::Command::Kind::kV2ExpireSync, now);
+    if (store_.v3_has_expired_lease(now)) {
+        propose_expiry(kv::Command::Kind::kV3LeaseExpireSync, now);
+    }
+}
+
+void Member::propose_expiry(kv::Command::Kind kind, std::int64_t now_unix_nanos) {
     kv::Command command;
-    command.kind = kv::Command::Kind::kV2ExpireSync;
-    command.now_unix_nanos = now;
+    command.kind = kind;
+    command.now_unix_nanos = now_unix_nanos;
     Status proposed = raft_->propose(encode_kv_entry(kv::encode_command(command)));
     if (!proposed.is_ok()) {
         LOG_DEBUG(kComponent, "expiry sync not proposed: %s", proposed.to_string().c_str());
@@ -349,23 +378,115 @@ void Member::schedule_ready() {
 }
 
 void Member::drain_ready() {
+    if (disk_writer_->is_busy()) {
+        // A synced write is in flight and the next Ready waits for it (one write at a
+        // time, in order). The leader's appends for what was proposed meanwhile need
+        // not wait: they overlap its own write [thesis §10.2.1], and its own entries
+        // count toward commit only after advance(). The write's completion (posted
+        // by the disk thread) finishes that Ready and drains the next.
+        for (raft::Message& message : raft_->take_messages_before_persist()) {
+            sender_->send(std::move(message));
+        }
+        apply_durable_committed();
+        return;
+    }
     for (int batch = 0; batch < kReadyBatchesPerTurnMax; ++batch) {
         if (!raft_->has_ready()) return;
         raft::Ready ready = raft_->ready();
         if (ready.soft_state.has_value()) observe_soft_state(*ready.soft_state);
-        Status handled = handle_ready(ready, *log_, *sender_, *applier_);
-        if (!handled.is_ok()) fail_stop("persisting the Raft log", handled);
-        raft_->advance();
-        applier_->release_reads();
-        maybe_snapshot();
-        if (removed_) {
-            LOG_INFO(kComponent,
-                     "the member has been permanently removed from the cluster; stopping");
-            stop();
+        send_messages_before_persist(ready, *sender_);
+        Status persisted = persist_snapshot(ready, *log_, *applier_);
+        if (!persisted.is_ok()) fail_stop("persisting a snapshot", persisted);
+        if (needs_synced_write(ready)) {
+            start_synced_save(std::move(ready));
             return;
         }
+        if (ready.hard_state.has_value()) {
+            // A commit-only change: an unsynced LevelDB write costs microseconds, so it
+            // stays on the loop.
+            persisted = log_->save(ready.hard_state, ready.entries, false);
+            if (!persisted.is_ok()) fail_stop("persisting the Raft log", persisted);
+        }
+        if (!complete_ready(ready)) return;
     }
     schedule_ready();
+}
+
+void Member::start_synced_save(raft::Ready ready) {
+    struct SyncedSave {
+        raft::Ready ready;
+        wal::PreparedSave prepared;
+        double seconds = 0;
+    };
+    auto save = std::make_shared<SyncedSave>();
+    // Committed entries already durable here need not wait for this write: apply them
+    // now, the rest (committed but still in this write) once it is durable.
+    apply_committed_prefix(ready.committed_entries, raft_->raft().log().stable_last_index());
+    // The entries move into the write; finish_save moves them on into the WAL's
+    // cache, so the batch is never copied.
+    auto prepared = wal_->prepare_save(ready.hard_state, std::move(ready.entries), true);
+    if (!prepared.is_ok()) fail_stop("persisting the Raft log", prepared.status());
+    save->prepared = std::move(prepared.value());
+    save->ready = std::move(ready);
+    // The disk thread touches only the prepared batch and LevelDB; the loop keeps
+    // reading the WAL as raft::Storage meanwhile and writes nothing to it until the
+    // completion below runs (wal.h "Threading").
+    disk_writer_->submit(
+        [wal = wal_.get(), save] {
+            auto started = std::chrono::steady_clock::now();
+            Status written = wal->write_prepared(save->prepared);
+            save->seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            return written;
+        },
+        [this, save](Status written) {
+            Status finished = wal_->finish_save(std::move(save->prepared), written);
+            if (!finished.is_ok()) fail_stop("persisting the Raft log", finished);
+            metrics_.wal_fsync_seconds.observe(save->seconds);
+            if (stopping_) return;
+            // Straight on to the next Ready, not behind the client handlers queued
+            // meanwhile: the next write should start as soon as the disk is free.
+            if (complete_ready(save->ready)) drain_ready();
+        });
+}
+
+void Member::apply_committed_prefix(std::vector<raft::Entry>& committed, Index durable) {
+    std::size_t count = 0;
+    while (count < committed.size() && committed[count].index <= durable) {
+        applier_->apply(committed[count]);
+        ++count;
+    }
+    committed.erase(committed.begin(), committed.begin() + static_cast<std::ptrdiff_t>(count));
+}
+
+void Member::apply_durable_committed() {
+    // Entries acknowledged by a quorum while this member's own write is in flight
+    // complete their requests now rather than after that write, which would add a
+    // whole fsync to every request's latency. Only entries durable here are handed out
+    // [etcd: raft async storage writes].
+    for (;;) {
+        std::vector<raft::Entry> entries = raft_->take_durable_committed_entries();
+        if (entries.empty()) break;
+        for (const raft::Entry& entry : entries) applier_->apply(entry);
+    }
+    applier_->release_reads();
+    if (removed_ && !stopping_) {
+        LOG_INFO(kComponent, "the member has been permanently removed from the cluster; stopping");
+        stop();
+    }
+}
+
+bool Member::complete_ready(raft::Ready& ready) {
+    finish_persisted_ready(ready, *sender_, *applier_);
+    raft_->advance();
+    applier_->release_reads();
+    maybe_snapshot();
+    if (removed_) {
+        LOG_INFO(kComponent, "the member has been permanently removed from the cluster; stopping");
+        stop();
+        return false;
+    }
+    return true;
 }
 
 void Member::observe_soft_state(const raft::SoftState& soft_state) {

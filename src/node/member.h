@@ -33,6 +33,7 @@
 #include "consensus/types.h"
 #include "kv/store.h"
 #include "node/applier.h"
+#include "node/bootstrap.h"
 #include "node/flags.h"
 #include "node/membership.h"
 #include "node/metrics.h"
@@ -46,6 +47,7 @@ class Wal;
 
 namespace consensus::node {
 
+class DiskWriter;
 class PeerTransport;
 class ServiceImpl;
 
@@ -65,7 +67,10 @@ public:
     /// entries after the snapshot are re-applied by the first Ready cycles. Errors:
     /// kFailedPrecondition when the data dir belongs to another member or cluster;
     /// kInvalidArgument for inconsistent flags; kCorruption / kIOError from the WAL.
-    static Result<std::unique_ptr<Member>> create(const Flags& flags);
+    /// `joined`, when given, is the plan of a member joining a running cluster (see
+    /// plan_join in bootstrap.h) and replaces the plan computed from the flags.
+    static Result<std::unique_ptr<Member>> create(const Flags& flags,
+                                                  std::optional<ClusterPlan> joined = {});
     ~Member();
     Member(const Member&) = delete;
     Member& operator=(const Member&) = delete;
@@ -104,8 +109,22 @@ private:
     void connect_peers();
     void on_tick();
     void on_expiry_sync();
+    /// Proposes a leader-decided expiry (v2 keys or v3 leases) stamped `now_unix_nanos`.
+    void propose_expiry(kv::Command::Kind kind, std::int64_t now_unix_nanos);
     void schedule_ready();
     void drain_ready();
+    /// Hands the Ready's synced write (hard state and entries) to the disk thread; the
+    /// rest of the Ready waits for the write's completion [thesis §10.2.1].
+    void start_synced_save(raft::Ready ready);
+    /// Finishes a Ready whose hard state and entries are durable: sends, applies,
+    /// advances. Returns false when the member stopped meanwhile (removed).
+    bool complete_ready(raft::Ready& ready);
+    /// Applies the entries of `committed` with index <= `durable` (a prefix, as the
+    /// list is in index order) and removes them from it.
+    void apply_committed_prefix(std::vector<raft::Entry>& committed, Index durable);
+    /// While a synced write is in flight: applies the committed entries already durable
+    /// here (RawNode::take_durable_committed_entries) and answers the reads they allow.
+    void apply_durable_committed();
     void observe_soft_state(const raft::SoftState& soft_state);
     void maybe_snapshot();
     void maybe_publish();
@@ -138,6 +157,9 @@ private:
     std::uint64_t cluster_id_;
     NodeId local_id_;
     std::unique_ptr<wal::Wal> wal_;
+    /// Runs the synced WAL writes. Declared after wal_ so it is destroyed (finishing
+    /// its write in progress) before the Wal it writes to.
+    std::unique_ptr<DiskWriter> disk_writer_;
     std::unique_ptr<Random> random_;
     std::unique_ptr<raft::RawNode> raft_;
     kv::Store store_;

@@ -12,6 +12,7 @@ list(APPEND CONSENSUS_NODE_MEMBER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/metrics.cc
   ${CMAKE_CURRENT_LIST_DIR}/ready_loop.cc
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap.cc
+  ${CMAKE_CURRENT_LIST_DIR}/lease_ids.cc
 )
 
 # The applier needs only src/kv/ besides the above.
@@ -29,7 +30,9 @@ if(TARGET consensus_kv AND TARGET consensus_wal
    AND EXISTS ${PROJECT_SOURCE_DIR}/wal/wal.h)
   list(APPEND CONSENSUS_NODE_MEMBER_SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/member.cc
+    ${CMAKE_CURRENT_LIST_DIR}/disk_writer.cc
     ${CMAKE_CURRENT_LIST_DIR}/service_impl.cc
+    ${CMAKE_CURRENT_LIST_DIR}/service_v3.cc
   )
   set_property(GLOBAL PROPERTY CONSENSUS_NODE_HAS_MEMBER ON)
 else()

@@ -39,6 +39,12 @@ constexpr auto kRefusalWarnInterval = std::chrono::seconds(1);
 /// Pause before accepting again after accept() itself failed (for example when out
 /// of file descriptors), so the loop does not spin on the same error.
 constexpr auto kAcceptRetryDelay = std::chrono::milliseconds(100);
+/// Largest frame a sender accepts back on its outbound connection: only a refusal is
+/// ever written there.
+constexpr std::size_t kReplyFrameBytesMax = 64;
+/// How long an inbound connection that wrote its one reply (a refusal or a membership
+/// answer) waits for the peer to close before closing itself.
+constexpr auto kReplyLinger = std::chrono::seconds(2);
 
 class Inbound;
 
@@ -69,6 +75,9 @@ struct TransportState : std::enable_shared_from_this<TransportState> {
     std::uint64_t refused = 0;
     Clock::time_point last_refusal_warn{};
     std::uint64_t refusals_suppressed = 0;
+    /// AppendEntries requests sent and received, for etcd's /v2/stats/self rates.
+    RateMeter sent_appends;
+    RateMeter received_appends;
 
     PeerRecord* record(NodeId peer) {
         auto it = peers.find(peer);
@@ -89,6 +98,13 @@ struct TransportState : std::enable_shared_from_this<TransportState> {
         asio::post(io, [self = shared_from_this(), peer, failed] {
             if (self->stopped || !self->handlers.on_snapshot_sent) return;
             self->handlers.on_snapshot_sent(peer, failed);
+        });
+    }
+
+    void report_removed(NodeId peer) {
+        asio::post(io, [self = shared_from_this(), peer] {
+            if (self->stopped || !self->handlers.on_removed) return;
+            self->handlers.on_removed(peer);
         });
     }
 
@@ -283,6 +299,7 @@ private:
         phase_ = Phase::kConnected;
         connected_at_ = Clock::now();
         handshake_pending_ = true;
+        reply_reader_ = FrameReader(kReplyFrameBytesMax);
         LOG_INFO(kComponent, "connected to peer %s at %s", format_id(peer_).c_str(),
                  current_url_.to_string().c_str());
         warned_unreachable_ = false;
@@ -290,16 +307,48 @@ private:
         do_write();
     }
 
-    /// The receiver never writes, so a read completes only when it closes the
-    /// connection (for instance after refusing the handshake) or breaks the protocol.
+    /// The receiver writes at most one frame, a refusal, before it closes the
+    /// connection, so a read completes only for that refusal, when the connection
+    /// closes (for instance after a refused handshake) or when the peer breaks the
+    /// protocol.
     void watch_for_close(std::uint64_t generation) {
         socket_.async_read_some(
-            asio::buffer(close_probe_),
-            [self = shared_from_this(), generation](const ErrorCode& error, std::size_t) {
+            asio::buffer(reply_buffer_),
+            [self = shared_from_this(), generation](const ErrorCode& error, std::size_t size) {
                 if (self->is_stale(generation)) return;
-                self->fail(error ? "connection closed: " + error.message()
-                                 : "peer wrote on a send-only connection");
+                if (error) {
+                    self->fail("connection closed: " + error.message());
+                    return;
+                }
+                self->on_reply(generation, size);
             });
+    }
+
+    void on_reply(std::uint64_t generation, std::size_t size) {
+        reply_reader_.append(reply_buffer_.data(), size);
+        Result<std::optional<Frame>> frame = reply_reader_.next();
+        if (!frame.is_ok()) {
+            fail("peer wrote a bad frame: " + frame.status().message());
+            return;
+        }
+        if (!frame.value().has_value()) {
+            watch_for_close(generation);
+            return;
+        }
+        if (frame.value()->kind != FrameKind::kRefusal) {
+            fail("peer wrote on a send-only connection");
+            return;
+        }
+        Result<RefusalReason> reason = decode_refusal(frame.value()->payload);
+        if (!reason.is_ok()) {
+            fail("peer wrote a bad refusal: " + reason.status().message());
+            return;
+        }
+        // The peer's applied log says this member was removed; that is final, so the
+        // member is told to stop rather than left retrying forever, as etcd's stream
+        // reader reports errMemberRemoved on HTTP 410 [etcd: rafthttp/stream.go dial].
+        state_->report_removed(peer_);
+        fail("refused: this member has been permanently removed from the cluster");
     }
 
     void do_write() {
@@ -430,7 +479,8 @@ private:
     std::size_t queued_bytes_ = 0;
     std::shared_ptr<std::vector<Outgoing>> in_flight_;
     bool writing_ = false;  ///< Invariant: writing_ == (in_flight_ != nullptr).
-    std::array<char, 1> close_probe_{};
+    std::array<char, kReplyFrameBytesMax> reply_buffer_{};
+    FrameReader reply_reader_{kReplyFrameBytesMax};  ///< Fresh for every connection.
 };
 
 /// One accepted connection: reads frames, checks the handshake, hands messages to
@@ -445,7 +495,8 @@ public:
           remote_(describe(socket_)),
           reader_(state_->options.frame_bytes_max),
           assembler_(state_->options.snapshot_bytes_max),
-          buffer_(kReadBufferBytes) {}
+          buffer_(kReadBufferBytes),
+          linger_timer_(state_->io) {}
 
     void start() { do_read(); }
 
@@ -456,6 +507,7 @@ public:
         ErrorCode ignored;
         socket_.shutdown(tcp::socket::shutdown_both, ignored);
         socket_.close(ignored);
+        linger_timer_.cancel();
         state_->inbound.erase(id_);
     }
 
@@ -478,6 +530,11 @@ private:
             close();
             return;
         }
+        if (replied_) {
+            // The one reply is written; what the peer still sends is dropped.
+            do_read();
+            return;
+        }
         reader_.append(buffer_.data(), size);
         while (true) {
             Result<std::optional<Frame>> frame = reader_.next();
@@ -491,9 +548,13 @@ private:
         do_read();
     }
 
-    /// False when the connection was closed while handling the frame.
+    /// False when the connection was closed (or is replying) after the frame.
     bool handle_frame(const Frame& frame) {
         std::uint64_t wire_bytes = kFrameHeaderBytes + frame.payload.size();
+        if (peer_ == kNoNode && frame.kind == FrameKind::kMembershipRequest) {
+            answer_membership(frame);
+            return false;
+        }
         if (peer_ == kNoNode) return handle_handshake(frame);
         if (state_->record(peer_) == nullptr) {
             refuse("member " + format_id(peer_) + " was removed");
@@ -526,9 +587,61 @@ private:
                 }
                 return deliver(*whole.value(), wire_bytes);
             }
+            case FrameKind::kMembershipRequest:
+            case FrameKind::kMembershipAnswer:
+            case FrameKind::kRefusal:
+                refuse("a frame of kind " + std::to_string(static_cast<int>(frame.kind)) +
+                       " after the handshake");
+                return false;
         }
         refuse("an unknown frame kind");
         return false;
+    }
+
+    /// A joining member asks for the cluster id and member table before it knows
+    /// the cluster id [etcd: server/etcdserver/cluster_util.go
+    /// GetClusterFromRemotePeers, served by etcd's /members peer endpoint].
+    void answer_membership(const Frame& frame) {
+        Result<MembershipRequest> request = decode_membership_request(frame.payload);
+        if (!request.is_ok()) {
+            refuse(request.status().message());
+            return;
+        }
+        if (!state_->handlers.membership) {
+            refuse("a membership request, which this member does not answer");
+            return;
+        }
+        MembershipAnswer answer = state_->handlers.membership();
+        LOG_INFO(kComponent, "told joining member %s at %s the %zu members of cluster %s",
+                 format_id(request.value().from).c_str(), remote_.c_str(), answer.members.size(),
+                 format_id(answer.cluster_id).c_str());
+        reply_and_close(
+            encode_frame(FrameKind::kMembershipAnswer, encode_membership_answer(answer)));
+    }
+
+    /// Writes `frame` as this connection's one reply, then shuts down the sending
+    /// side and reads (and drops) until the peer closes or kReplyLinger passes.
+    /// Closing at once could make the kernel reset the connection (the peer may have
+    /// sent more frames that are still unread here), and a reset can discard the
+    /// reply before the peer reads it.
+    void reply_and_close(std::string frame) {
+        replied_ = true;
+        auto bytes = std::make_shared<std::string>(std::move(frame));
+        asio::async_write(socket_, asio::buffer(*bytes),
+                          [self = shared_from_this(), bytes](const ErrorCode& error, std::size_t) {
+                              if (self->closed_ || self->state_->stopped) return;
+                              if (error) {
+                                  self->close();
+                                  return;
+                              }
+                              ErrorCode ignored;
+                              self->socket_.shutdown(tcp::socket::shutdown_send, ignored);
+                              self->linger_timer_.expires_after(kReplyLinger);
+                              self->linger_timer_.async_wait([self](const ErrorCode& wait_error) {
+                                  if (!wait_error) self->close();
+                              });
+                              self->do_read();
+                          });
     }
 
     bool handle_handshake(const Frame& frame) {
@@ -553,6 +666,15 @@ private:
         if (hello.to != options.local_id) {
             refuse("addressed to member " + format_id(hello.to) + ", this is " +
                    format_id(options.local_id));
+            return false;
+        }
+        // A removed member that never applied its own removal (it was down or cut off
+        // when it was removed) would otherwise retry forever; it is told why, and
+        // stops [etcd: rafthttp/http.go answers a removed member with 410 Gone].
+        if (state_->handlers.is_removed && state_->handlers.is_removed(hello.from)) {
+            state_->note_refusal(remote_, "member " + format_id(hello.from) + " was removed");
+            reply_and_close(
+                encode_frame(FrameKind::kRefusal, encode_refusal(RefusalReason::kRemoved)));
             return false;
         }
         if (state_->record(hello.from) == nullptr) {
@@ -588,6 +710,9 @@ private:
         PeerStats& stats = state_->record(peer_)->stats;
         stats.received_messages += 1;
         stats.received_bytes += wire_bytes;
+        if (message.value().type == raft::MessageType::kAppend) {
+            state_->received_appends.record(Clock::now(), wire_bytes);
+        }
         if (state_->handlers.on_message) state_->handlers.on_message(std::move(message.value()));
         // The handler may have stopped the transport or removed this peer.
         return !closed_ && !state_->stopped;
@@ -607,6 +732,8 @@ private:
     std::vector<char> buffer_;
     NodeId peer_ = kNoNode;  ///< Set by an accepted handshake.
     bool closed_ = false;
+    bool replied_ = false;  ///< The one reply was sent; frames are no longer handled.
+    asio::steady_timer linger_timer_;
 };
 
 /// One listening socket. Owned by PeerTransport; kept alive by its pending accept.
@@ -777,7 +904,11 @@ void PeerTransport::send(raft::Message message) {
         }
         return;
     }
-    it->second->enqueue(detail::make_outgoing(message, state_->options));
+    detail::Outgoing item = detail::make_outgoing(message, state_->options);
+    if (message.type == raft::MessageType::kAppend) {
+        state_->sent_appends.record(Clock::now(), item.bytes.size());
+    }
+    it->second->enqueue(std::move(item));
 }
 
 void PeerTransport::stop() {
@@ -812,6 +943,14 @@ std::vector<Url> PeerTransport::listen_urls() const {
 
 std::uint64_t PeerTransport::refused_connections() const {
     return state_->refused;
+}
+
+Rate PeerTransport::sent_append_rate() {
+    return state_->sent_appends.rate(Clock::now());
+}
+
+Rate PeerTransport::received_append_rate() {
+    return state_->received_appends.rate(Clock::now());
 }
 
 }  // namespace consensus::node

@@ -7,7 +7,11 @@
 ///   queues the encoded message and frames are pipelined on that connection;
 /// - INBOUND connections, accepted by listen(), only receive: the first frame must be
 ///   a handshake from a known member of this cluster addressed to this member, and
-///   every later message is handed to Handlers::on_message;
+///   every later message is handed to Handlers::on_message. Two exceptions write one
+///   frame back before closing: a handshake from a member Handlers::is_removed names
+///   gets a "removed" refusal, and a membership request (a joining member asking for
+///   the cluster id and member table) gets Handlers::membership's answer;
+/// - a sender told by a refusal that it was removed reports Handlers::on_removed;
 /// - a failed or closed outbound connection is retried with exponential backoff
 ///   (reconnect_backoff_min_ms doubling up to reconnect_backoff_max_ms), trying the
 ///   peer's URLs in turn.
@@ -21,7 +25,9 @@
 /// Threading: everything runs on the one io_context given to the constructor (STYLE
 /// §4); call every method on that io_context's thread. Handlers are invoked from that
 /// io_context, never from inside send() or another method, and never after stop().
-/// The io_context must outlive the PeerTransport; the transport never calls run().
+/// The two queries, is_removed and membership, run inline while a frame is handled
+/// and must not call back into the transport. The io_context must outlive the
+/// PeerTransport; the transport never calls run().
 /// Resolving a host name (not an IP literal) uses Asio's resolver, which does the
 /// lookup on Asio's own private thread and completes on the io_context.
 
@@ -36,6 +42,8 @@
 
 #include "consensus/status.h"
 #include "consensus/types.h"
+#include "node/frame.h"
+#include "node/rate_meter.h"
 #include "node/url.h"
 #include "raft/message.h"
 
@@ -101,6 +109,16 @@ public:
         std::function<void(NodeId peer)> on_unreachable;
         /// A MsgSnap to `peer` was fully written (failed = false) or dropped (true).
         std::function<void(NodeId peer, bool failed)> on_snapshot_sent;
+        /// `peer` refused this member's connection because this member has been
+        /// permanently removed from the cluster [etcd: rafthttp errMemberRemoved].
+        std::function<void(NodeId peer)> on_removed;
+        /// True when `id` has been removed from the cluster; its handshakes are then
+        /// answered with a "removed" refusal rather than only closed. Called on
+        /// every handshake; empty means no member is known to be removed.
+        std::function<bool(NodeId id)> is_removed;
+        /// This member's cluster id and member table, for a joining member's
+        /// membership request. Empty: such requests are refused (closed).
+        std::function<MembershipAnswer()> membership;
     };
 
     /// Preconditions: options.local_id != 0, 0 < snapshot_chunk_bytes <=
@@ -147,6 +165,14 @@ public:
     std::vector<Url> listen_urls() const;
     /// Inbound connections closed for a refused handshake or a protocol error.
     std::uint64_t refused_connections() const;
+
+    /// The moving rate of AppendEntries requests (MsgApp) handed to send() for a
+    /// known peer, and their framed bytes, as etcd's sendPkgRate and
+    /// sendBandwidthRate [etcd: server/etcdserver/api/v2stats/server.go SendAppendReq].
+    Rate sent_append_rate();
+    /// The same for AppendEntries requests received from peers (recvPkgRate,
+    /// recvBandwidthRate; etcd: RecvAppendReq).
+    Rate received_append_rate();
 
 private:
     std::shared_ptr<detail::TransportState> state_;

@@ -22,6 +22,7 @@
 #include "consensus/service.h"
 #include "consensus/status.h"
 #include "consensus/types.h"
+#include "kv/store.h"
 
 namespace consensus::node {
 
@@ -42,6 +43,7 @@ struct Outcome {
     Index raft_index = 0;                   ///< index of the applied entry
     Term raft_term = 0;                     ///< term of the applied entry
     NodeId member_id = kNoNode;             ///< the member a membership change was about
+    kv::V3ApplyResult v3;                   ///< what a v3 command produced
 };
 
 /// Called once with the outcome, or with a non-ok Status (timeout, shutdown).

@@ -62,6 +62,25 @@ public:
 Status handle_ready(raft::Ready& ready, DurableLog& log, MessageSender& sender,
                     StateMachine& state_machine);
 
+// The same steps one by one, for a driver that runs step 2 on a disk thread (the
+// member): it calls the first two on the loop, writes hard state and entries on the
+// disk thread when needs_synced_write(), and calls finish_persisted_ready() on the loop
+// once that write is durable. Meanwhile it may keep sending the leader's new appends
+// (RawNode::take_messages_before_persist) [thesis §10.2.1] and applying committed
+// entries that are already durable locally (RawNode::take_durable_committed_entries).
+
+/// Step 0: sends messages_before_persist (the leader's appends).
+void send_messages_before_persist(raft::Ready& ready, MessageSender& sender);
+/// Step 1: persists a non-empty snapshot, then restores the state machine from it.
+/// Returns the durable log's error (the state machine is then untouched).
+Status persist_snapshot(raft::Ready& ready, DurableLog& log, StateMachine& state_machine);
+/// Whether step 2 is a synced write (entries, or a term or vote change); a commit-only
+/// hard state change is written unsynced and cheaply, so it needs no disk thread.
+bool needs_synced_write(const raft::Ready& ready);
+/// Steps 3-5, once hard state and entries are durable: sends `messages`, applies the
+/// committed entries and queues the read states.
+void finish_persisted_ready(raft::Ready& ready, MessageSender& sender, StateMachine& state_machine);
+
 /// Read-index requests waiting for the state machine to catch up [thesis §6.4]. The
 /// request context of a read is the 8-byte little-endian id of its waiting request.
 class ReadQueue {

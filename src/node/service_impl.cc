@@ -58,6 +58,10 @@ std::int64_t wall_now_unix_nanos() {
 
 }  // namespace
 
+ServiceImpl::ServiceImpl(Member& member)
+    : member_(member),
+      lease_ids_(member.id(), Member::wall_now_unix_nanos() / 1'000'000) {}
+
 std::optional<Status> ServiceImpl::refusal() const {
     if (member_.stopping_) return Status(StatusCode::kUnavailable, "etcdserver: server stopped");
     return std::nullopt;
@@ -295,6 +299,15 @@ service::SelfStats ServiceImpl::self_stats() const {
     stats.leader_start_time_unix_nanos = member_.leader_start_time_unix_nanos_;
     stats.recv_append_request_count = member_.recv_append_count_;
     stats.send_append_request_count = member_.send_append_count_;
+    // Moving rates over the last AppendEntries requests, as etcd's statsQueue
+    // [etcd: server/etcdserver/api/v2stats/server.go]; http/ shows the receive rates
+    // for a follower and the send rates for the leader.
+    Rate received = member_.transport_->received_append_rate();
+    Rate sent = member_.transport_->sent_append_rate();
+    stats.recv_package_rate = received.events_per_second;
+    stats.recv_bandwidth_rate = received.bytes_per_second;
+    stats.send_package_rate = sent.events_per_second;
+    stats.send_bandwidth_rate = sent.bytes_per_second;
     return stats;
 }
 

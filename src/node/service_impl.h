@@ -8,11 +8,15 @@
 /// (service.h's threading rule). Owned by the Member; lives as long as it.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "consensus/service.h"
+#include "kv/command.h"
+#include "node/lease_ids.h"
 #include "node/pending_requests.h"
 
 namespace consensus::node {
@@ -21,7 +25,7 @@ class Member;
 
 class ServiceImpl final : public service::Service {
 public:
-    explicit ServiceImpl(Member& member) : member_(member) {}
+    explicit ServiceImpl(Member& member);
     ServiceImpl(const ServiceImpl&) = delete;
     ServiceImpl& operator=(const ServiceImpl&) = delete;
 
@@ -29,6 +33,36 @@ public:
     service::V2WatchStart v2_watch(const service::V2Request& request,
                                    service::V2WatchSink sink) override;
     void v2_cancel_watch(std::uint64_t watch_id) override;
+
+    // v3 (service_v3.cc).
+    void v3_range(const service::v3::RangeRequest& request,
+                  service::V3Callback<service::v3::RangeResponse> done) override;
+    void v3_put(const service::v3::PutRequest& request,
+                service::V3Callback<service::v3::PutResponse> done) override;
+    void v3_delete_range(const service::v3::DeleteRangeRequest& request,
+                         service::V3Callback<service::v3::DeleteRangeResponse> done) override;
+    void v3_txn(const service::v3::TxnRequest& request,
+                service::V3Callback<service::v3::TxnResponse> done) override;
+    void v3_compact(const service::v3::CompactionRequest& request,
+                    service::V3Callback<service::v3::CompactionResponse> done) override;
+    void v3_lease_grant(const service::v3::LeaseGrantRequest& request,
+                        service::V3Callback<service::v3::LeaseGrantResponse> done) override;
+    void v3_lease_revoke(const service::v3::LeaseRevokeRequest& request,
+                         service::V3Callback<service::v3::LeaseRevokeResponse> done) override;
+    void v3_lease_time_to_live(
+        const service::v3::LeaseTimeToLiveRequest& request,
+        service::V3Callback<service::v3::LeaseTimeToLiveResponse> done) override;
+    void v3_lease_leases(service::V3Callback<service::v3::LeaseLeasesResponse> done) override;
+    void v3_lease_keep_alive(const service::v3::LeaseKeepAliveRequest& request,
+                             service::V3Callback<service::v3::LeaseKeepAliveResponse> done) override;
+    service::V3WatchStart v3_watch(const service::v3::WatchCreateRequest& request,
+                                   service::V3WatchSink sink) override;
+    void v3_cancel_watch(std::uint64_t watch_id) override;
+    service::v3::ResponseHeader v3_header() const override;
+    service::v3::StatusResponse v3_status() const override;
+
+    /// Ends every v3 watch, calling each sink's on_closed once (member shutdown).
+    void close_v3_watches();
 
     service::ClusterInfo cluster_info() const override;
     void add_member(std::vector<std::string> peer_urls, bool as_learner,
@@ -54,7 +88,22 @@ private:
     /// The refusal shared by every request that needs the cluster while stopping.
     std::optional<Status> refusal() const;
 
+    // v3 helpers (service_v3.cc).
+    template <typename Response>
+    service::V3Callback<Response> deferred_v3(service::V3Callback<Response> done);
+    service::v3::ResponseHeader v3_header_at(std::int64_t revision) const;
+    /// Runs `then` once a ReadIndex round confirms the applied state is current, or
+    /// with the reason it could not be confirmed.
+    void after_read_index(std::function<void(Status)> then);
+    /// Proposes `command` (request id and clock filled in) and calls `applied` with
+    /// what applying it produced, or with the failure (refusal, timeout, store error).
+    void propose_v3(kv::Command command, std::function<void(Result<kv::V3ApplyResult>)> applied);
+    std::int64_t minimum_lease_ttl_seconds() const;
+
     Member& member_;
+    LeaseIdGenerator lease_ids_;
+    /// on_closed of every live v3 watch, by the store's watch id.
+    std::map<std::uint64_t, std::function<void()>> v3_watch_closers_;
 };
 
 }  // namespace consensus::node

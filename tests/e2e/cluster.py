@@ -47,6 +47,7 @@ MEMBERSHIP_DEADLINE_S = 30.0   # A membership change is accepted (etcd refuses i
 LOG_TAIL_BYTES = 4000          # What dump_logs() prints of each member's log.
 PORTS_PER_MEMBER = 2           # Client port and peer port.
 PR_SET_PDEATHSIG = 1           # prctl(2) option: a signal for the child when its parent dies.
+PORT_RANGE_VARIABLE = "CONSENSUS_E2E_PORTS"   # Optional "FIRST-LAST" range of ports to use.
 
 
 class Response:
@@ -127,15 +128,58 @@ def wait_until(condition, deadline_s, what):
         time.sleep(POLL_INTERVAL_S)
 
 
+def port_range():
+    """(first, last) from CONSENSUS_E2E_PORTS="FIRST-LAST", or None (kernel-chosen ports).
+    Lets runs that share a machine keep to their own ports."""
+    text = os.environ.get(PORT_RANGE_VARIABLE, "").strip()
+    if not text:
+        return None
+    try:
+        first, last = (int(part) for part in text.split("-", 1))
+    except ValueError:
+        raise ValueError("%s must look like 33100-33199, not %r" % (PORT_RANGE_VARIABLE, text))
+    if not 0 < first <= last < 65536:
+        raise ValueError("%s=%r is not a port range" % (PORT_RANGE_VARIABLE, text))
+    return first, last
+
+
+_next_range_port = None   # Where the next search in the port range starts.
+
+
 def free_ports(count):
     """Returns count distinct loopback ports that were free when asked. All sockets are
-    held until every port is chosen, so the kernel never hands out one port twice."""
+    held until every port is chosen, so no port is handed out twice. The ports come
+    from the kernel, or from the CONSENSUS_E2E_PORTS range when it is set; a range
+    search starts after the last port it gave, so a member that just exited does not
+    get its successor's port."""
+    global _next_range_port
     sockets = []
     try:
-        for _ in range(count):
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            sock.bind(("127.0.0.1", 0))
-            sockets.append(sock)
+        limits = port_range()
+        if limits is None:
+            for _ in range(count):
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.bind(("127.0.0.1", 0))
+                sockets.append(sock)
+        else:
+            first, last = limits
+            size = last - first + 1
+            start = _next_range_port if _next_range_port is not None else first
+            for offset in range(size):
+                if len(sockets) == count:
+                    break
+                port = first + (start - first + offset) % size
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                try:
+                    sock.bind(("127.0.0.1", port))
+                except OSError:
+                    sock.close()
+                    continue
+                sockets.append(sock)
+                _next_range_port = port + 1 if port < last else first
+            if len(sockets) < count:
+                raise RuntimeError("only %d free ports in %s=%d-%d" % (
+                    len(sockets), PORT_RANGE_VARIABLE, first, last))
         return [sock.getsockname()[1] for sock in sockets]
     finally:
         for sock in sockets:
@@ -256,13 +300,19 @@ class Cluster:
         self.members.append(member)
         return member
 
+    def new_member(self):
+        """A member on fresh ports that is neither started nor added to the cluster
+        (for a test of a member that joins without being added)."""
+        return self._new_member()
+
     def initial_cluster(self, members=None):
         """The --initial-cluster value for members (default: all not removed)."""
         chosen = members if members is not None else self.live_members(running_only=False)
         return ",".join("%s=%s" % (m.name, m.peer_url) for m in chosen)
 
-    def arguments(self, member, initial_cluster, state):
-        """The command line of one member, with etcd's flag names."""
+    def arguments(self, member, initial_cluster, state, token=None):
+        """The command line of one member, with etcd's flag names; token overrides the
+        cluster's --initial-cluster-token (to start a member of another cluster)."""
         arguments = [
             self.binary, "--name", member.name, "--data-dir", member.data_dir,
             "--listen-client-urls", member.client_url,
@@ -271,7 +321,7 @@ class Cluster:
             "--initial-advertise-peer-urls", member.peer_url,
             "--initial-cluster", initial_cluster,
             "--initial-cluster-state", state,
-            "--initial-cluster-token", self.token,
+            "--initial-cluster-token", token or self.token,
             "--heartbeat-interval", str(self.heartbeat_interval_ms),
             "--election-timeout", str(self.election_timeout_ms),
             "--enable-v2=true",
@@ -280,14 +330,14 @@ class Cluster:
             arguments += ["--snapshot-count", str(self.snapshot_count)]
         return arguments + self.extra_args
 
-    def launch(self, member, initial_cluster, state):
+    def launch(self, member, initial_cluster, state, token=None):
         """Starts the member's process (appending to its log); does not wait."""
         if member.is_running:
             raise RuntimeError("%s is already running" % member.name)
         log = open(member.log_path, "ab")
         try:
             member.process = subprocess.Popen(
-                self.arguments(member, initial_cluster, state), stdin=subprocess.DEVNULL,
+                self.arguments(member, initial_cluster, state, token), stdin=subprocess.DEVNULL,
                 stdout=log, stderr=subprocess.STDOUT, cwd=self.root, start_new_session=True,
                 preexec_fn=_die_with_parent)
         finally:
@@ -380,16 +430,17 @@ class Cluster:
                 ids[entry["name"]] = entry["id"]
         return ids
 
-    def add_member(self, deadline_s=START_DEADLINE_S, wait=True):
+    def add_member(self, deadline_s=START_DEADLINE_S, wait=True, token=None):
         """Adds a new member: POST /v2/members through the leader, then starts its
-        process with --initial-cluster-state existing. Returns the new Member."""
+        process with --initial-cluster-state existing (and `token` instead of the
+        cluster's --initial-cluster-token when given). Returns the new Member."""
         member = self._new_member()
         answer = self.change_membership(lambda leader: request_json(
             leader.client_url, "POST", "/v2/members", {"peerURLs": [member.peer_url]}))
         if answer.status != 201:
             self.members.remove(member)
             raise RuntimeError("POST /v2/members failed: %r" % answer)
-        self.launch(member, self.initial_cluster(), "existing")
+        self.launch(member, self.initial_cluster(), "existing", token)
         if wait:
             self.wait_healthy(member, deadline_s)
         return member

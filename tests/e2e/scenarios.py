@@ -24,9 +24,10 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import cluster as harness  # noqa: E402
 import conformance  # noqa: E402
+import v3_scenarios  # noqa: E402
 from cluster import Cluster, get, put, request, wait_until  # noqa: E402
 
-CASES_V2 = os.path.join(conformance.DEFAULT_CASES, "v2")
+CASES = conformance.DEFAULT_CASES                       # v2 and v3 cases
 WRITES_PER_SCENARIO = 90          # Writes of the restart and watch scenarios.
 WRITES_BEFORE_FAULT = 30          # Acknowledged writes before the leader is killed.
 CATCH_UP_WRITES = 150             # Keys written before a member is added.
@@ -213,23 +214,24 @@ def member_peer_urls(member):
 # --------------------------------------------------------------------------
 
 def run_conformance(member, multi_member):
-    """Runs every v2 case of the corpus against member and fails on any failed step."""
+    """Runs every case of the corpus (v2 keys and the v3 gateway) against member and
+    fails on any failed step."""
     options = conformance.Options(member.client_url, multi_member=multi_member)
-    summary = conformance.run_corpus(options, [CASES_V2], only="v2", max_time_s=600)
+    summary = conformance.run_corpus(options, [CASES], max_time_s=600)
     check(summary.ok, "%d conformance steps failed:\n%s" % (
         summary.failed, "\n".join(summary.failures)))
 
 
-def scenario_conformance_v2_single(options):
-    """Every v2 conformance step passes against a single member."""
+def scenario_conformance_single(options):
+    """Every conformance step passes against a single member."""
     with new_cluster(options, size=1) as cluster:
         cluster.start()
         run_conformance(cluster.leader(), multi_member=False)
 
 
-def scenario_conformance_v2_follower(options):
-    """Every v2 conformance step (except single-member ones) passes through a follower
-    of a 3-member cluster."""
+def scenario_conformance_follower(options):
+    """Every conformance step (except single-member ones) passes through a follower of
+    a 3-member cluster."""
     with new_cluster(options, size=3) as cluster:
         cluster.start()
         run_conformance(cluster.followers()[0], multi_member=True)
@@ -362,13 +364,109 @@ def scenario_removed_member_stops_serving(options):
               "the removed member is still listed")
 
 
+def log_since(member, offset):
+    """The member's log from byte `offset` on (what its latest launch wrote)."""
+    with open(member.log_path, "rb") as handle:
+        handle.seek(offset)
+        return handle.read().decode("utf-8", "replace")
+
+
+def log_size(member):
+    """The current size of the member's log, 0 before its first launch."""
+    try:
+        return os.path.getsize(member.log_path)
+    except OSError:
+        return 0
+
+
+def wait_exited(member, what):
+    """Waits until member's process exits; returns its exit status."""
+    wait_until(lambda: not member.is_running, REMOVAL_DEADLINE_S, "%s to %s" % (member.name, what))
+    return member.process.returncode
+
+
+def scenario_member_joins_after_removal(options):
+    """A new member joins after another was removed: its --initial-cluster lists the two
+    remaining members and itself, which is not the membership the cluster was formed
+    with, yet it learns the cluster's id from its peers, catches up and serves a key
+    written before it was added."""
+    with new_cluster(options, size=3) as cluster:
+        cluster.start()
+        leader = cluster.leader()
+        check(put(leader, "/join/before", "1").ok, "the first write failed")
+        removed = cluster.followers()[0]
+        cluster.remove_member(removed)
+        cluster.kill(removed)
+        joined = cluster.add_member()
+        check(removed.peer_url not in joined.initial_cluster,
+              "the joining member's --initial-cluster still lists the removed member")
+        wait_until(lambda: get(joined, "/join/before").ok, CATCH_UP_DEADLINE_S,
+                   "the joined member to serve /join/before locally")
+        check_reads(joined, {"/join/before": ("1", 0)}, "through the joined member")
+        check(len(member_peer_urls(joined)) == 3, "the joined member does not list 3 members")
+        answer = put(joined, "/join/through-joined", "2")
+        check(answer.ok, "a write through the joined member answered %r" % answer)
+        check_reads(cluster.leader(), {"/join/through-joined": ("2", 0)},
+                    "a write through the joined member")
+
+
+def scenario_removed_member_exits_when_restarted(options):
+    """A member removed while it was down never applies its own removal; restarted on
+    its data dir, it is told by its peers that it was removed, logs etcd's line "the
+    member has been permanently removed from the cluster" and exits with status 0."""
+    with new_cluster(options, size=3) as cluster:
+        cluster.start()
+        removed = cluster.followers()[0]
+        cluster.stop(removed)
+        cluster.remove_member(removed)
+        check(put(cluster.leader(), "/removed/after", "1").ok, "a write after the removal failed")
+        offset = log_size(removed)
+        cluster.restart(removed, wait=False)
+        status = wait_exited(removed, "exit after its restart")
+        check(status == 0, "the removed member exited with status %s, want 0" % status)
+        log = log_since(removed, offset)
+        check("the member has been permanently removed from the cluster" in log,
+              "the removed member's log does not say it was removed")
+        remaining = cluster.live_members()
+        check(len(remaining) == 2, "expected 2 remaining members, have %s" % remaining)
+        check_reads(remaining[0], {"/removed/after": ("1", 0)}, "after the restart of the removed")
+
+
+def scenario_joining_member_refused_unless_added(options):
+    """A member started with --initial-cluster-state existing refuses to start (one
+    line, exit status 2) when the cluster never added it, and when it was added but
+    its --initial-cluster-token is another cluster's; the cluster keeps serving."""
+    with new_cluster(options, size=3) as cluster:
+        cluster.start()
+        stranger = cluster.new_member()
+        cluster.launch(stranger, cluster.initial_cluster(), "existing")
+        status = wait_exited(stranger, "refuse to join")
+        stranger.removed = True
+        check(status == 2, "the member never added exited with status %s, want 2" % status)
+        check("member not added to the cluster: use member add first" in log_since(stranger, 0),
+              "the member never added does not say why it stopped")
+
+        foreign = cluster.add_member(wait=False, token="another-cluster")
+        status = wait_exited(foreign, "refuse to join")
+        check(status == 2, "the member of another cluster exited with status %s, want 2" % status)
+        check("belongs to another cluster" in log_since(foreign, 0),
+              "the member of another cluster does not say why it stopped")
+        check(put(cluster.leader(), "/refused/after", "1").ok,
+              "a write after the refused joins failed")
+
+
 SCENARIOS = {
-    "conformance_v2_single": scenario_conformance_v2_single,
-    "conformance_v2_follower": scenario_conformance_v2_follower,
+    "conformance_single": scenario_conformance_single,
+    "conformance_follower": scenario_conformance_follower,
     "restart_reads_acknowledged_writes": scenario_restart_reads_acknowledged_writes,
     "watch_across_leader_failover": scenario_watch_across_leader_failover,
     "added_member_catches_up": scenario_added_member_catches_up,
     "removed_member_stops_serving": scenario_removed_member_stops_serving,
+    "member_joins_after_removal": scenario_member_joins_after_removal,
+    "removed_member_exits_when_restarted": scenario_removed_member_exits_when_restarted,
+    "joining_member_refused_unless_added": scenario_joining_member_refused_unless_added,
+    "v3_watch_across_leader_failover": lambda options:
+        v3_scenarios.scenario_v3_watch_across_leader_failover(options, new_cluster, check),
 }
 
 

@@ -135,9 +135,11 @@ TEST_CASE("snapshot: damaged bytes are refused and leave the state unchanged whe
 
     std::vector<std::string> damaged = {
         "", "CKV2", "garbage", std::string(64, '\0'), good + "x", good.substr(0, good.size() - 1)};
-    std::string wrong_version = good;
-    wrong_version[4] = 2;
-    damaged.push_back(wrong_version);
+    for (const int version : {0, kSnapshotFormatVersion + 1, 255}) {
+        std::string wrong_version = good;
+        wrong_version[4] = static_cast<char>(version);
+        damaged.push_back(wrong_version);
+    }
     for (std::size_t length = 0; length < good.size(); length += 7) {
         damaged.push_back(good.substr(0, length));
     }

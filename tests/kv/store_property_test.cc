@@ -278,7 +278,7 @@ TEST_CASE("store property: set, get and delete agree with a naive model when ops
             INFO("probe " << probe);
             const service::V2Result read = local_get(store, get(probe));
             const ModelResult expected = model.read(probe);
-            ApplyResult as_apply{read.error, read.event, read.headers.etcd_index};
+            ApplyResult as_apply{read.error, read.event, read.headers.etcd_index, V3ApplyResult{}};
             check_agree(as_apply, expected, model.index);
         }
     }

@@ -229,3 +229,164 @@ TEST_CASE("decode_snapshot_chunk: refuses a chunk when it is empty or passes the
 
 }  // namespace
 }  // namespace consensus::node
+
+namespace consensus::node {
+namespace {
+
+MembershipAnswer sample_answer() {
+    MembershipAnswer answer;
+    answer.cluster_id = 0xcdf818194e3a8c32ULL;
+    service::Member first;
+    first.id = 0x8211f1d0f64f3269ULL;
+    first.name = "infra1";
+    first.peer_urls = {"http://127.0.0.1:2380"};
+    first.client_urls = {"http://127.0.0.1:2379", "http://10.0.0.1:2379"};
+    service::Member joining;  // Added, not started yet: no name, no client URLs.
+    joining.id = 0xfd422379fda50e48ULL;
+    joining.peer_urls = {"http://127.0.0.1:32380"};
+    answer.members = {first, joining};
+    return answer;
+}
+
+void check_same_members(const std::vector<service::Member>& actual,
+                        const std::vector<service::Member>& expected) {
+    REQUIRE(actual.size() == expected.size());
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+        CHECK(actual[i].id == expected[i].id);
+        CHECK(actual[i].name == expected[i].name);
+        CHECK(actual[i].peer_urls == expected[i].peer_urls);
+        CHECK(actual[i].client_urls == expected[i].client_urls);
+    }
+}
+
+/// Little-endian bytes of `value`, `width` bytes wide.
+std::string little_endian(std::uint64_t value, std::size_t width) {
+    std::string bytes;
+    for (std::size_t i = 0; i < width; ++i) bytes.push_back(static_cast<char>(value >> (8 * i)));
+    return bytes;
+}
+
+TEST_CASE(
+    "decode_membership_request: round-trips when well formed and fails when the size is "
+    "wrong",
+    "[node]") {
+    std::string payload = encode_membership_request(MembershipRequest{0x8211f1d0f64f3269ULL});
+    REQUIRE(payload.size() == kMembershipRequestBytes);
+    Result<MembershipRequest> decoded = decode_membership_request(payload);
+    REQUIRE(decoded.is_ok());
+    CHECK(decoded.value().from == 0x8211f1d0f64f3269ULL);
+    for (std::size_t size :
+         {std::size_t{0}, kMembershipRequestBytes - 1, kMembershipRequestBytes + 1}) {
+        INFO("size " << size);
+        std::string resized = payload;
+        resized.resize(size, '\0');
+        Result<MembershipRequest> bad = decode_membership_request(resized);
+        REQUIRE_FALSE(bad.is_ok());
+        CHECK(bad.status().code() == StatusCode::kCorruption);
+    }
+}
+
+TEST_CASE("decode_membership_answer: round-trips every field when well formed", "[node]") {
+    MembershipAnswer answer = sample_answer();
+    std::string framed =
+        encode_frame(FrameKind::kMembershipAnswer, encode_membership_answer(answer));
+    std::vector<Frame> frames = read_all(framed, 3);
+    REQUIRE(frames.size() == 1);
+    CHECK(frames[0].kind == FrameKind::kMembershipAnswer);
+    Result<MembershipAnswer> decoded = decode_membership_answer(frames[0].payload);
+    REQUIRE(decoded.is_ok());
+    CHECK(decoded.value().cluster_id == answer.cluster_id);
+    check_same_members(decoded.value().members, answer.members);
+}
+
+TEST_CASE("decode_membership_answer: refuses the payload when it is cut short anywhere", "[node]") {
+    std::string payload = encode_membership_answer(sample_answer());
+    // Every proper prefix is truncated somewhere: inside a count, a length or a string.
+    for (std::size_t size = 0; size < payload.size(); ++size) {
+        INFO("prefix of " << size << " bytes");
+        Result<MembershipAnswer> bad = decode_membership_answer(payload.substr(0, size));
+        REQUIRE_FALSE(bad.is_ok());
+        CHECK(bad.status().code() == StatusCode::kCorruption);
+    }
+}
+
+TEST_CASE("decode_membership_answer: refuses the payload when a field is damaged", "[node]") {
+    std::string good = encode_membership_answer(sample_answer());
+    std::string zero_cluster = good;
+    zero_cluster.replace(0, 8, std::string(8, '\0'));
+    std::string zero_member = good;
+    zero_member.replace(12, 8, std::string(8, '\0'));
+    std::string huge_count = good;
+    huge_count.replace(8, 4, little_endian(kMembershipAnswerMembersMax + 1, 4));
+    // A name length far past the payload's end must not be read, only refused.
+    std::string huge_name = good;
+    huge_name.replace(20, 4, little_endian(0xffffffffULL, 4));
+
+    MembershipAnswer twice = sample_answer();
+    twice.members[1].id = twice.members[0].id;
+    MembershipAnswer many_urls = sample_answer();
+    many_urls.members[0].peer_urls.assign(kMembershipAnswerUrlsMax, "http://127.0.0.1:1");
+    std::string too_many_urls = encode_membership_answer(many_urls);
+    // The URL count sits after id (8) and name (4 + 6) of the first member.
+    std::size_t url_count_at = 12 + 8 + 4 + 6;
+    too_many_urls.replace(url_count_at, 4, little_endian(kMembershipAnswerUrlsMax + 1, 4));
+
+    struct Case {
+        std::string name;
+        std::string payload;
+        std::string fragment;
+    };
+    const std::vector<Case> cases = {
+        {"cluster id 0", zero_cluster, "cluster id 0"},
+        {"member id 0", zero_member, "member id 0"},
+        {"member count over the bound", huge_count, "more than"},
+        {"name length past the end", huge_name, "truncated"},
+        {"a member listed twice", encode_membership_answer(twice), "twice"},
+        {"URL count over the bound", too_many_urls, "too many URLs"},
+        {"a byte after the last member", good + "x", "bytes after"},
+    };
+    for (const Case& c : cases) {
+        INFO(c.name);
+        Result<MembershipAnswer> bad = decode_membership_answer(c.payload);
+        REQUIRE_FALSE(bad.is_ok());
+        CHECK(bad.status().code() == StatusCode::kCorruption);
+        CHECK(bad.status().message().find(c.fragment) != std::string::npos);
+    }
+    // The bound itself is accepted.
+    CHECK(decode_membership_answer(encode_membership_answer(many_urls)).is_ok());
+}
+
+TEST_CASE("decode_refusal: round-trips the removed reason and refuses damaged bytes", "[node]") {
+    std::string payload = encode_refusal(RefusalReason::kRemoved);
+    REQUIRE(payload.size() == kRefusalBytes);
+    Result<RefusalReason> decoded = decode_refusal(payload);
+    REQUIRE(decoded.is_ok());
+    CHECK(decoded.value() == RefusalReason::kRemoved);
+
+    const std::vector<std::string> damaged = {"", std::string(1, '\0'), std::string(1, '\x02'),
+                                              payload + payload};
+    for (const std::string& bytes : damaged) {
+        INFO("payload of " << bytes.size() << " bytes");
+        Result<RefusalReason> bad = decode_refusal(bytes);
+        REQUIRE_FALSE(bad.is_ok());
+        CHECK(bad.status().code() == StatusCode::kCorruption);
+    }
+}
+
+TEST_CASE("FrameReader: accepts the membership and refusal kinds when they are framed", "[node]") {
+    std::string bytes =
+        encode_frame(FrameKind::kMembershipRequest, encode_membership_request({7})) +
+        encode_frame(FrameKind::kMembershipAnswer, encode_membership_answer(sample_answer())) +
+        encode_frame(FrameKind::kRefusal, encode_refusal(RefusalReason::kRemoved));
+    std::vector<Frame> frames = read_all(bytes, 5);
+    REQUIRE(frames.size() == 3);
+    CHECK(frames[0].kind == FrameKind::kMembershipRequest);
+    CHECK(frames[1].kind == FrameKind::kMembershipAnswer);
+    CHECK(frames[2].kind == FrameKind::kRefusal);
+    std::string kind_seven = encode_frame(FrameKind::kRefusal, "x");
+    kind_seven[1] = 7;
+    CHECK(first_error(kind_seven).code() == StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace consensus::node

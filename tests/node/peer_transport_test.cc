@@ -1,9 +1,11 @@
 #include "node/peer_transport.h"
 
+#include <array>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -557,6 +559,138 @@ TEST_CASE("PeerTransport: refuses a removed peer when it connects again", "[node
     a->send(heartbeat(1, 2));
     REQUIRE(loop.run_until([&] { return b->refused_connections() >= 1; }));
     CHECK(inbox_b.messages.size() == 1);
+}
+
+TEST_CASE("PeerTransport: tells a removed member so when it connects again", "[node]") {
+    Loop loop;
+    Inbox inbox_a;
+    Inbox inbox_b;
+    std::vector<NodeId> told_removed;
+    PeerTransport::Handlers handlers_a = inbox_a.handlers();
+    handlers_a.on_removed = [&](NodeId peer) { told_removed.push_back(peer); };
+    auto a = std::make_unique<PeerTransport>(loop.io, options_for(1), handlers_a);
+    REQUIRE(a->listen(loopback(0)).is_ok());
+    // B's member table says 1 was removed: B never learned 1 as a peer (it restarted
+    // after the removal), so only is_removed knows.
+    PeerTransport::Handlers handlers_b = inbox_b.handlers();
+    handlers_b.is_removed = [](NodeId id) { return id == 1; };
+    auto b = std::make_unique<PeerTransport>(loop.io, options_for(2), handlers_b);
+    REQUIRE(b->listen(loopback(0)).is_ok());
+
+    a->add_peer(2, {url_of(*b)});
+    // Messages queued behind the handshake are unread when B refuses; the refusal
+    // must still reach A.
+    for (int i = 0; i < 50; ++i) a->send(heartbeat(1, 2, std::string(1000, 'x')));
+    REQUIRE(loop.run_until([&] { return !told_removed.empty(); }));
+    CHECK(told_removed.front() == 2);
+    CHECK(inbox_b.messages.empty());
+    CHECK(b->refused_connections() >= 1);
+}
+
+TEST_CASE(
+    "PeerTransport: refuses an unknown member without telling it removed when it was "
+    "never removed",
+    "[node]") {
+    Loop loop;
+    Inbox inbox_a;
+    Inbox inbox_b;
+    std::vector<NodeId> told_removed;
+    PeerTransport::Handlers handlers_a = inbox_a.handlers();
+    handlers_a.on_removed = [&](NodeId peer) { told_removed.push_back(peer); };
+    auto a = std::make_unique<PeerTransport>(loop.io, options_for(1), handlers_a);
+    auto b = start_transport(loop, inbox_b, options_for(2));
+    // B does not know 1 and nothing says it was removed: an unknown member is only
+    // refused (etcd answers 404 there, which stops no one).
+    a->add_peer(2, {url_of(*b)});
+    REQUIRE(loop.run_until([&] { return b->refused_connections() >= 1; }));
+    REQUIRE(loop.run_until([&] { return !inbox_a.unreachable.empty(); }));
+    CHECK(told_removed.empty());
+}
+
+TEST_CASE("PeerTransport: answers a membership request with the cluster id and members", "[node]") {
+    Loop loop;
+    Inbox inbox_b;
+    PeerTransport::Handlers handlers_b = inbox_b.handlers();
+    service::Member known;
+    known.id = 2;
+    known.name = "b";
+    known.peer_urls = {"http://127.0.0.1:2380"};
+    handlers_b.membership = [&] { return MembershipAnswer{kClusterId, {known}}; };
+    auto b = std::make_unique<PeerTransport>(loop.io, options_for(2), handlers_b);
+    REQUIRE(b->listen(loopback(0)).is_ok());
+
+    // A client that is not a member yet: a raw socket speaking the frame format.
+    tcp::socket client(loop.io);
+    client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), url_of(*b).port));
+    std::string request = encode_frame(FrameKind::kMembershipRequest,
+                                       encode_membership_request(MembershipRequest{9}));
+    asio::write(client, asio::buffer(request));
+    FrameReader reader(1 << 16);
+    std::array<char, 256> buffer{};
+    std::optional<Frame> answer_frame;
+    bool closed = false;
+    std::function<void()> read_more = [&] {
+        client.async_read_some(asio::buffer(buffer),
+                               [&](const boost::system::error_code& error, std::size_t size) {
+                                   if (error) {
+                                       closed = true;
+                                       return;
+                                   }
+                                   reader.append(buffer.data(), size);
+                                   Result<std::optional<Frame>> frame = reader.next();
+                                   REQUIRE(frame.is_ok());
+                                   if (frame.value().has_value()) answer_frame = *frame.value();
+                                   read_more();
+                               });
+    };
+    read_more();
+    // B answers, then closes the connection: one answer per request.
+    REQUIRE(loop.run_until([&] { return closed; }));
+    REQUIRE(answer_frame.has_value());
+    CHECK(answer_frame->kind == FrameKind::kMembershipAnswer);
+    Result<MembershipAnswer> answer = decode_membership_answer(answer_frame->payload);
+    REQUIRE(answer.is_ok());
+    CHECK(answer.value().cluster_id == kClusterId);
+    REQUIRE(answer.value().members.size() == 1);
+    CHECK(answer.value().members[0].id == 2);
+    CHECK(answer.value().members[0].peer_urls == known.peer_urls);
+    CHECK(inbox_b.messages.empty());
+}
+
+TEST_CASE("PeerTransport: meters AppendEntries sent and received when a leader replicates",
+          "[node]") {
+    Loop loop;
+    Inbox inbox_a;
+    Inbox inbox_b;
+    auto a = start_transport(loop, inbox_a, options_for(1));
+    auto b = start_transport(loop, inbox_b, options_for(2));
+    a->add_peer(2, {url_of(*b)});
+    b->add_peer(1, {url_of(*a)});
+    CHECK(a->sent_append_rate().events_per_second == 0);
+    CHECK(b->received_append_rate().events_per_second == 0);
+
+    constexpr int kAppends = 20;
+    for (int i = 0; i < kAppends; ++i) {
+        Message append = heartbeat(1, 2);
+        append.type = MessageType::kAppend;
+        append.entries = {raft::Entry{3, static_cast<Index>(10 + i), raft::EntryType::kNormal,
+                                      std::string(100, 'v')}};
+        a->send(append);
+        // One at a time, so the samples span some time and the window is not empty.
+        REQUIRE(loop.run_until([&] { return inbox_b.messages.size() == std::size_t(i) + 1; }));
+    }
+    a->send(heartbeat(1, 2));  // Not an AppendEntries: not metered.
+    REQUIRE(loop.run_until([&] { return inbox_b.messages.size() == kAppends + 1; }));
+
+    Rate sent = a->sent_append_rate();
+    Rate received = b->received_append_rate();
+    CHECK(sent.events_per_second > 0);
+    CHECK(sent.bytes_per_second > 100 * sent.events_per_second);
+    CHECK(received.events_per_second > 0);
+    CHECK(received.bytes_per_second > 100 * received.events_per_second);
+    // Each side meters only its own direction.
+    CHECK(a->received_append_rate().events_per_second == 0);
+    CHECK(b->sent_append_rate().events_per_second == 0);
 }
 
 TEST_CASE("PeerTransport: names the address when listen cannot bind", "[node]") {

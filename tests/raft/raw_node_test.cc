@@ -156,5 +156,156 @@ TEST_CASE("RawNode: create restores applied from the config when entries were ap
     CHECK(RawNode::create(config).status().code() == StatusCode::kInvalidArgument);
 }
 
+TEST_CASE("RawNode: appends proposed while a Ready is outstanding can be taken and sent at once",
+          "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3});
+    net.elect(1);
+    net.queue().clear();
+    const Index before = net.node(1).status().last_index;
+    REQUIRE(net.node(1).propose("a").is_ok());
+    Ready outstanding = net.node(1).ready();
+    REQUIRE(outstanding.entries.size() == 1);
+    CHECK(outstanding.messages_before_persist.size() == 2);
+    // The leader's write of "a" is in progress; "b" arrives meanwhile.
+    REQUIRE(net.node(1).propose("b").is_ok());
+    std::vector<Message> appends = net.node(1).take_messages_before_persist();
+    REQUIRE(appends.size() == 2);
+    for (const Message& m : appends) {
+        CHECK(m.type == MessageType::kAppend);
+        REQUIRE_FALSE(m.entries.empty());
+        CHECK(m.entries.back().index == before + 2);
+        CHECK(m.entries.back().data == "b");
+    }
+    CHECK(net.node(1).take_messages_before_persist().empty());
+    // The Ready handed out before is unchanged by the take: it still owns "a" only.
+    CHECK(outstanding.entries.back().data == "a");
+    REQUIRE(net.storage(1).append(outstanding.entries).is_ok());
+    if (outstanding.hard_state) net.storage(1).set_hard_state(*outstanding.hard_state);
+    net.node(1).advance();
+    Ready next = net.node(1).ready();
+    REQUIRE(next.entries.size() == 1);
+    CHECK(next.entries[0].data == "b");
+    CHECK(next.messages_before_persist.empty());
+    REQUIRE(net.storage(1).append(next.entries).is_ok());
+    net.node(1).advance();
+    net.check_invariants();
+}
+
+TEST_CASE("RawNode: the leader counts its own entry toward commit only after advance", "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3});
+    net.elect(1);
+    net.queue().clear();
+    const Index committed_before = net.node(1).status().hard_state.commit;
+    REQUIRE(net.node(1).propose("x").is_ok());
+    Ready outstanding = net.node(1).ready();
+    REQUIRE(outstanding.entries.size() == 1);
+    const Index x = outstanding.entries[0].index;
+    // Only follower 2 stores and acknowledges "x"; follower 3 is slow.
+    for (const Message& m : outstanding.messages_before_persist) {
+        if (m.to == 2) REQUIRE(net.node(2).step(m).is_ok());
+    }
+    net.process_ready(2);
+    std::vector<Message> acks = net.take(MessageType::kAppendResponse, 2);
+    REQUIRE(acks.size() == 1);
+    REQUIRE(net.node(1).step(acks[0]).is_ok());
+    // One durable copy of three is no quorum while the leader's own write is in flight.
+    CHECK(net.node(1).raft().log().committed() == committed_before);
+    REQUIRE(net.storage(1).append(outstanding.entries).is_ok());
+    net.node(1).advance();
+    CHECK(net.node(1).raft().log().committed() == x);
+    net.process_ready(1);
+    net.check_invariants();
+}
+
+TEST_CASE("RawNode: committed entries durable here are handed out while a Ready is outstanding",
+          "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3});
+    net.elect(1);
+    net.queue().clear();
+    CHECK(net.node(1).take_durable_committed_entries().empty());  // no Ready outstanding
+    REQUIRE(net.node(1).propose("a").is_ok());
+    Ready first = net.node(1).ready();
+    REQUIRE(first.entries.size() == 1);
+    const Index a = first.entries[0].index;
+    REQUIRE(net.storage(1).append(first.entries).is_ok());
+    net.node(1).advance();
+    std::vector<Message> appends_a = first.messages_before_persist;
+
+    // "b" is being written by the leader when the acknowledgement of "a" arrives.
+    REQUIRE(net.node(1).propose("b").is_ok());
+    Ready second = net.node(1).ready();
+    REQUIRE(second.entries.size() == 1);
+    const Index b = second.entries[0].index;
+    CHECK(second.committed_entries.empty());
+    for (const Message& m : appends_a) {
+        if (m.to == 2) net.deliver(m);
+    }
+    for (const Message& m : net.take(MessageType::kAppendResponse, 2)) {
+        REQUIRE(net.node(1).step(m).is_ok());
+    }
+    REQUIRE(net.node(1).raft().log().committed() == a);
+    std::vector<Entry> early = net.node(1).take_durable_committed_entries();
+    REQUIRE(early.size() == 1);
+    CHECK(early[0].index == a);
+    CHECK(early[0].data == "a");
+    CHECK(net.node(1).status().applied == a);
+    CHECK(net.node(1).take_durable_committed_entries().empty());
+
+    // Both followers store "b" (follower 3 gets "a" first): "b" commits, but it is
+    // not durable on the leader yet.
+    for (const Message& m : appends_a) {
+        if (m.to == 3) net.deliver(m);
+    }
+    for (const Message& m : second.messages_before_persist) net.deliver(m);
+    for (NodeId follower : {NodeId{2}, NodeId{3}}) {
+        for (const Message& m : net.take(MessageType::kAppendResponse, follower)) {
+            REQUIRE(net.node(1).step(m).is_ok());
+        }
+    }
+    CHECK(net.node(1).raft().log().committed() == b);
+    CHECK(net.node(1).take_durable_committed_entries().empty());
+
+    REQUIRE(net.storage(1).append(second.entries).is_ok());
+    net.node(1).advance();
+    Ready third = net.node(1).ready();
+    REQUIRE(third.committed_entries.size() == 1);
+    CHECK(third.committed_entries[0].index == b);
+    net.node(1).advance();
+    CHECK(net.node(1).status().applied == b);
+    net.queue().clear();
+    net.check_invariants();
+}
+
+TEST_CASE("RawNode: nothing is handed out early when the outstanding Ready's entries come first",
+          "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3});
+    net.elect(1);
+    net.queue().clear();
+    REQUIRE(net.node(1).propose("a").is_ok());
+    Ready first = net.node(1).ready();
+    // Both followers store "a" before the leader's own write is done: "a" commits.
+    for (const Message& m : first.messages_before_persist) net.deliver(m);
+    for (NodeId follower : {NodeId{2}, NodeId{3}}) {
+        for (const Message& m : net.take(MessageType::kAppendResponse, follower)) {
+            REQUIRE(net.node(1).step(m).is_ok());
+        }
+    }
+    REQUIRE(net.node(1).raft().log().committed() == first.entries[0].index);
+    // Committed, but durable only elsewhere: it waits for the leader's write.
+    CHECK(net.node(1).take_durable_committed_entries().empty());
+    REQUIRE(net.storage(1).append(first.entries).is_ok());
+    net.node(1).advance();
+    Ready second = net.node(1).ready();
+    REQUIRE(second.committed_entries.size() == 1);
+    CHECK(second.committed_entries[0].data == "a");
+    net.node(1).advance();
+    net.queue().clear();
+    net.check_invariants();
+}
+
 }  // namespace
 }  // namespace consensus::raft
