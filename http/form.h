@@ -4,6 +4,7 @@
 /// Request.ParseForm, strconv (ParseBool, ParseUint)].
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -12,8 +13,9 @@
 
 namespace consensus::http {
 
-/// A parsed form: each name with its values in the order they appeared.
-using FormValues = std::map<std::string, std::vector<std::string>>;
+/// A parsed form: each name with its values in the order they appeared. The
+/// comparator is transparent so a name is looked up without building a string.
+using FormValues = std::map<std::string, std::vector<std::string>, std::less<>>;
 
 /// Parses `query` ("a=1&b=%20&c") into `out`, appending to existing names, as Go's
 /// url.ParseQuery does: '+' is a space, a pair without '=' has an empty value, empty

@@ -14,6 +14,7 @@
 ///     a sequence of chunks (encode_chunk) closed by kLastChunk.
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -56,9 +57,13 @@ bool status_allows_body(unsigned status);
 
 /// Options that depend on the connection rather than the handler.
 struct HeadOptions {
-    bool chunked = false;  ///< stream: Transfer-Encoding instead of Content-Length
-    bool close = false;    ///< add "Connection: close"
-    std::string date;      ///< value of the Date field; empty = no Date field
+    bool chunked = false;   ///< stream: Transfer-Encoding instead of Content-Length
+    bool close = false;     ///< add "Connection: close"
+    std::string_view date;  ///< value of the Date field; empty = no Date field
+    /// Fields the server adds to the handler's (CORS); each replaces a handler field of
+    /// the same name, as Response::set_field would. Viewed, not copied: the caller
+    /// keeps them alive during serialize_head.
+    std::span<const std::pair<std::string_view, std::string_view>> added_fields;
 };
 
 /// The status line and fields of `response` with the CRLF CRLF terminator. For a

@@ -2,6 +2,7 @@
 
 #include <array>
 #include <chrono>
+#include <string_view>
 #include <utility>
 
 #include <boost/asio/write.hpp>
@@ -246,17 +247,25 @@ const Session::Slot* Session::find_slot(std::uint64_t slot_id) const {
     return nullptr;
 }
 
-std::string Session::make_head(const Slot& slot, Response& response, bool chunked) {
-    if (response.cors) {
-        // [etcd: embed/serve.go addCORSHeader] with the default --cors "*".
-        response.set_field("Access-Control-Allow-Headers", "accept, content-type, authorization");
-        response.set_field("Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE");
-        response.set_field("Access-Control-Allow-Origin", "*");
-    }
+std::string Session::make_head(const Slot& slot, const Response& response, bool chunked) {
+    // [etcd: embed/serve.go addCORSHeader] with the default --cors "*".
+    static constexpr std::pair<std::string_view, std::string_view> kCorsFields[] = {
+        {"Access-Control-Allow-Headers", "accept, content-type, authorization"},
+        {"Access-Control-Allow-Methods", "POST, GET, OPTIONS, PUT, DELETE"},
+        {"Access-Control-Allow-Origin", "*"},
+    };
     HeadOptions options;
+    if (response.cors) options.added_fields = kCorsFields;
     options.chunked = chunked;
     options.close = slot.close_after;
-    options.date = http_date(now_unix_seconds());
+    // The Date field has a one-second resolution, so it is formatted once a second
+    // rather than once per answer.
+    std::int64_t now = now_unix_seconds();
+    if (now != date_unix_seconds_) {
+        date_unix_seconds_ = now;
+        date_ = http_date(now);
+    }
+    options.date = date_;
     return serialize_head(response, options);
 }
 

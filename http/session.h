@@ -122,7 +122,7 @@ private:
 
     Slot* find_slot(std::uint64_t slot_id);
     const Slot* find_slot(std::uint64_t slot_id) const;
-    std::string make_head(const Slot& slot, Response& response, bool chunked);
+    std::string make_head(const Slot& slot, const Response& response, bool chunked);
     bool has_open_stream() const;
 
     boost::asio::ip::tcp::socket socket_;
@@ -134,8 +134,10 @@ private:
     std::deque<Slot> slots_;  ///< Invariant: size() <= pipelined_responses_max + 1.
     std::uint64_t next_slot_id_ = 1;
     std::uint64_t timer_generation_ = 0;
-    std::string out_;      ///< bytes of the write in flight
-    std::string interim_;  ///< a "100 Continue" waiting to be written
+    std::string out_;                      ///< bytes of the write in flight
+    std::string interim_;                  ///< a "100 Continue" waiting to be written
+    std::int64_t date_unix_seconds_ = -1;  ///< the second `date_` shows
+    std::string date_;                     ///< the Date field of answers made in that second
     bool reading_ = false;
     bool writing_ = false;
     bool read_paused_ = false;   ///< the queue was full when a read was due

@@ -73,11 +73,13 @@ std::string render_v2_node(const service::V2Node& node) {
 
 std::string render_v2_event(const service::V2Event& event, bool no_value_on_success) {
     std::string out;
-    // One allocation for the common body: two nodes' keys and values plus the fields.
+    // One allocation for the common body: two nodes' keys and values plus the fields
+    // (a set that replaced a value has about 200 bytes of names, quotes and indexes;
+    // 160 made every such answer grow its buffer once, copying it).
     auto node_bytes = [](const service::V2Node& node) {
         return node.key.size() + (node.value.has_value() ? node.value->size() : 0);
     };
-    std::size_t estimate = 160 + node_bytes(event.node);
+    std::size_t estimate = 256 + node_bytes(event.node);
     if (event.prev_node.has_value()) estimate += node_bytes(*event.prev_node);
     out.reserve(estimate);
     out += "{\"action\":";

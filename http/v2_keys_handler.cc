@@ -1,5 +1,6 @@
 #include "http/v2_keys_handler.h"
 
+#include <algorithm>
 #include <cctype>
 #include <memory>
 #include <utility>
@@ -20,25 +21,26 @@ V2KeysParse parse_error(int code, std::string cause) {
     return parse;
 }
 
-/// Go's r.FormValue: the first value of `name`, or "".
-std::string first_value(const FormValues& form, const std::string& name) {
+/// Go's r.FormValue: the first value of `name`, or "". The view lives as long as
+/// `form`.
+std::string_view first_value(const FormValues& form, std::string_view name) {
     auto it = form.find(name);
-    if (it == form.end() || it->second.empty()) return "";
+    if (it == form.end() || it->second.empty()) return {};
     return it->second.front();
 }
 
-bool has(const FormValues& form, const std::string& name) {
-    return form.count(name) != 0;
+bool has(const FormValues& form, std::string_view name) {
+    return form.find(name) != form.end();
 }
 
 /// getBool of etcd: absent is false; a present value must parse.
-std::optional<bool> get_bool(const FormValues& form, const std::string& name) {
+std::optional<bool> get_bool(const FormValues& form, std::string_view name) {
     if (!has(form, name)) return false;
     return parse_go_bool(first_value(form, name));
 }
 
 /// getUint64 of etcd: absent is 0; a present value must parse.
-std::optional<std::uint64_t> get_uint64(const FormValues& form, const std::string& name) {
+std::optional<std::uint64_t> get_uint64(const FormValues& form, std::string_view name) {
     if (!has(form, name)) return 0;
     return parse_go_uint64(first_value(form, name));
 }
@@ -50,12 +52,22 @@ std::optional<std::string> parse_form(std::string_view method, std::string_view 
                                       FormValues* form) {
     std::optional<std::string> error;
     if (method == "PUT" || method == "POST") {
-        std::string media(content_type.substr(0, content_type.find(';')));
-        while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) media.pop_back();
-        std::size_t start = media.find_first_not_of(" \t");
-        media = start == std::string::npos ? "" : media.substr(start);
-        for (char& c : media) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-        if (media == "application/x-www-form-urlencoded") error = parse_query(body, form);
+        // The media type without parameters, trimmed and compared ignoring case, on a
+        // view: no string is built per request.
+        std::string_view media = content_type.substr(0, content_type.find(';'));
+        while (!media.empty() && (media.back() == ' ' || media.back() == '\t')) {
+            media.remove_suffix(1);
+        }
+        while (!media.empty() && (media.front() == ' ' || media.front() == '\t')) {
+            media.remove_prefix(1);
+        }
+        constexpr std::string_view kFormMedia = "application/x-www-form-urlencoded";
+        bool is_form =
+            media.size() == kFormMedia.size() &&
+            std::equal(media.begin(), media.end(), kFormMedia.begin(), [](char a, char b) {
+                return std::tolower(static_cast<unsigned char>(a)) == b;
+            });
+        if (is_form) error = parse_query(body, form);
     }
     FormValues query;
     auto query_error = parse_query(raw_query, &query);
@@ -104,7 +116,7 @@ V2KeysParse build_request(std::string_view method, std::string_view key_path,
     service::V2Request& request = parse.request;
     request.method = to_v2_method(method);
     request.key = store_key(key_path);
-    if (has(form, "value")) request.value = first_value(form, "value");
+    if (has(form, "value")) request.value = std::string(first_value(form, "value"));
     request.dir = p.dir;
     if (!p.prev_value.empty()) request.prev_value = p.prev_value;
     request.prev_index = p.prev_index;
@@ -217,6 +229,7 @@ namespace {
 
 void set_key_headers(Response* response, const service::V2Headers& headers, Revision etcd_index,
                      std::uint64_t cluster_id) {
+    response->fields.reserve(response->fields.size() + 5);
     response->set_field("Content-Type", "application/json");
     response->set_field("X-Etcd-Cluster-Id", hex_id(cluster_id));
     response->set_field("X-Etcd-Index", std::to_string(etcd_index));

@@ -7,6 +7,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "consensus/assert.h"
 #include "consensus/errors.h"
 #include "kv/command.h"
 #include "node/entry_codec.h"
@@ -14,6 +15,7 @@
 #include "node/member.h"
 #include "node/peer_transport.h"
 #include "node/url.h"
+#include "raft/raft.h"
 
 namespace consensus::node {
 
@@ -23,10 +25,17 @@ namespace {
 /// inside the Service call that registered it (the threading rule of service.h).
 template <typename Answer, typename Callback>
 std::function<void(Answer)> posted_reply(boost::asio::io_context& io, Callback done) {
-    return [&io, done = std::move(done)](Answer answer) {
-        boost::asio::post(io, [done, answer = std::move(answer)] { done(answer); });
+    // The reply runs once (service.h), so the callback and the answer move into the
+    // posted handler rather than being copied.
+    return [&io, done = std::move(done)](Answer answer) mutable {
+        boost::asio::post(io, [done = std::move(done), answer = std::move(answer)]() mutable {
+            done(std::move(answer));
+        });
     };
 }
+
+/// The registry's refusal when full (PendingRequests::add), as etcd's ErrTooManyRequests.
+constexpr const char* kTooManyRequestsMessage = "etcdserver: too many requests";
 
 /// etcd's answer to a request that needs a leader while none is known.
 Status no_leader_status() { return Status(StatusCode::kUnavailable, "etcdserver: no leader"); }
@@ -70,16 +79,21 @@ std::optional<Status> ServiceImpl::refusal() const {
 service::V2Callback ServiceImpl::deferred(service::V2Callback done) {
     boost::asio::io_context& io = member_.io_;
     Metrics& metrics = member_.metrics_;
-    return [&io, &metrics, done = std::move(done)](service::V2Result result) {
+    // Called once (service.h), so `done` moves into the posted handler: copying it would
+    // allocate a second callback per request.
+    return [&io, &metrics, done = std::move(done)](service::V2Result result) mutable {
         metrics.count_http(http_status_of(result));
-        boost::asio::post(
-            io, [done, result = std::move(result)]() mutable { done(std::move(result)); });
+        boost::asio::post(io, [done = std::move(done), result = std::move(result)]() mutable {
+            done(std::move(result));
+        });
     };
 }
 
 void ServiceImpl::fill_raft_headers(service::V2Headers* headers) const {
     headers->raft_index = member_.applier_->applied_index();
-    headers->raft_term = member_.raft_->status().hard_state.term;
+    // The term alone: RawNode::status() would also copy the configuration, on every
+    // request.
+    headers->raft_term = member_.raft_->raft().hard_state().term;
 }
 
 void ServiceImpl::v2_keys(const service::V2Request& request, service::V2Callback done) {
@@ -125,7 +139,15 @@ void ServiceImpl::serve_quorum_get(const service::V2Request& request, service::V
 }
 
 void ServiceImpl::serve_write(const service::V2Request& request, service::V2Callback done) {
-    auto waiter = [this, done](Result<Outcome> outcome) {
+    // The registry refuses a waiter only when it is full (ids are fresh), so asking
+    // first lets the waiter own `done` rather than a copy: one callback allocation
+    // less per write.
+    if (member_.pending_.size() >= member_.pending_.requests_max()) {
+        Status refused(StatusCode::kUnavailable, kTooManyRequestsMessage);
+        done(service::V2Result{refused, std::nullopt, std::nullopt, {}});
+        return;
+    }
+    auto waiter = [this, done = std::move(done)](Result<Outcome> outcome) {
         service::V2Result result;
         if (!outcome.is_ok()) {
             result.status = outcome.status();
@@ -142,10 +164,7 @@ void ServiceImpl::serve_write(const service::V2Request& request, service::V2Call
         done(std::move(result));
     };
     auto id = member_.register_waiter(std::move(waiter));
-    if (!id.is_ok()) {
-        done(service::V2Result{id.status(), std::nullopt, std::nullopt, {}});
-        return;
-    }
+    CONSENSUS_ASSERT(id.is_ok());
     // The receiving member stamps the write with its clock, as etcd does; TTLs are
     // computed from this stamp on every member alike.
     kv::Command command;
@@ -190,13 +209,17 @@ void ServiceImpl::v2_cancel_watch(std::uint64_t watch_id) {
 }
 
 service::ClusterInfo ServiceImpl::cluster_info() const {
-    raft::NodeStatus status = member_.raft_->status();
+    // The v2 keys handler asks for this on every request, so it reads the two states
+    // directly rather than through RawNode::status(), which also copies the
+    // configuration.
+    const raft::Raft& raft = member_.raft_->raft();
+    raft::HardState hard_state = raft.hard_state();
     service::ClusterInfo info;
     info.cluster_id = member_.cluster_id_;
     info.member_id = member_.local_id_;
-    info.leader_id = status.soft_state.leader_id;
-    info.raft_term = status.hard_state.term;
-    info.raft_index = status.hard_state.commit;
+    info.leader_id = raft.soft_state().leader_id;
+    info.raft_term = hard_state.term;
+    info.raft_index = hard_state.commit;
     info.applied_index = member_.applier_->applied_index();
     info.members = member_.members_.members();
     return info;

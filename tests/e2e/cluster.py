@@ -413,6 +413,12 @@ class Cluster:
         return [m for m in self.members
                 if not m.removed and (m.is_running or not running_only)]
 
+    def next_running_member(self, current, attempt):
+        """A running member other than current, rotating over them with attempt (how
+        a client fails over); None when no other member runs."""
+        others = [m for m in self.live_members() if m is not current]
+        return others[attempt % len(others)] if others else None
+
     def others(self, member):
         """The running members other than member."""
         return [m for m in self.live_members() if m is not member]

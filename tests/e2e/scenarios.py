@@ -154,9 +154,9 @@ class Watcher(threading.Thread):
 
     def reconnect(self):
         """Moves to the next running member other than the current one."""
-        others = [m for m in self.cluster.live_members() if m is not self.member]
-        if others:
-            self.member = others[self.reconnects % len(others)]
+        following = self.cluster.next_running_member(self.member, self.reconnects)
+        if following is not None:
+            self.member = following
             self.reconnects += 1
         self.stopping.wait(harness.POLL_INTERVAL_S)
 

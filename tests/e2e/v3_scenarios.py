@@ -160,9 +160,10 @@ class V3Watcher(threading.Thread):
             self.next_revision = revision + 1
 
     def reconnect(self):
-        others = [m for m in self.cluster.live_members() if m is not self.member]
-        if others:
-            self.member = others[self.reconnects % len(others)]
+        """Moves to the next running member other than the current one."""
+        following = self.cluster.next_running_member(self.member, self.reconnects)
+        if following is not None:
+            self.member = following
             self.reconnects += 1
         self.stopping.wait(harness.POLL_INTERVAL_S)
 
