@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "kv/command.h"
+#include "kv/v3_errors.h"
 
 namespace consensus::kv {
 namespace {
@@ -16,7 +17,6 @@ namespace v3 = service::v3;
 
 // etcd's texts [etcd: api/v3rpc/rpctypes/error.go].
 constexpr const char* kEmptyKey = "etcdserver: key is not provided";
-constexpr const char* kKeyNotFound = "etcdserver: key not found";
 constexpr const char* kValueProvided = "etcdserver: value is provided";
 constexpr const char* kLeaseProvided = "etcdserver: lease is provided";
 constexpr const char* kTooManyOps = "etcdserver: too many operations in txn request";
@@ -69,7 +69,7 @@ Status validate_op(const v3::RequestOp& op, std::size_t max_txn_ops, int nesting
         }
     }
     // etcd answers an op that carries no request at all this way (the gateway's `{}`).
-    return invalid(kKeyNotFound);
+    return v3_key_not_found_error();
 }
 
 // checkTxnRequest: the largest of the three lists counts against the budget, which
