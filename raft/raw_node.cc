@@ -74,6 +74,17 @@ Status RawNode::propose(std::string data) {
     return raft_->step(message);
 }
 
+Status RawNode::propose_batch(std::vector<std::string> data) {
+    Message message;
+    message.type = MessageType::kPropose;
+    message.from = raft_->id();
+    message.entries.reserve(data.size());
+    for (std::string& piece : data) {
+        message.entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(piece)});
+    }
+    return raft_->step(message);
+}
+
 Status RawNode::propose_conf_change(const ConfChange& change) {
     Message message;
     message.type = MessageType::kPropose;

@@ -59,6 +59,12 @@ public:
     /// take it, or the proposal was dropped (transfer in progress, uncommitted limit).
     /// A successful return does not mean it will commit.
     consensus::Status propose(std::string data);
+    /// Proposes several pieces of application data as one message, in order: the
+    /// leader appends them together and sends them in one append per follower, and a
+    /// follower forwards them in one message, instead of one of each per proposal
+    /// [etcd: a MsgProp carries many entries]. All or nothing: on error (as propose())
+    /// none of them was appended. Precondition: `data` is not empty.
+    consensus::Status propose_batch(std::vector<std::string> data);
     /// Proposes a membership change [Raft §6]. Errors as propose(), plus
     /// kFailedPrecondition when another change is still pending.
     consensus::Status propose_conf_change(const ConfChange& change);

@@ -303,6 +303,7 @@ void Member::stop() {
     stopping_ = true;
     LOG_INFO(kComponent, "member %llx stopping", as_ull(local_id_));
     for (auto& hook : stop_hooks_) hook();
+    queued_proposals_.clear();
     pending_.fail_all(Status(StatusCode::kUnavailable, "etcdserver: server stopped"));
     store_.close_all_watches();
     service_->close_v3_watches();
@@ -378,6 +379,7 @@ void Member::schedule_ready() {
 }
 
 void Member::drain_ready() {
+    propose_queued();
     if (disk_writer_->is_busy()) {
         // A synced write is in flight and the next Ready waits for it (one write at a
         // time, in order). The leader's appends for what was proposed meanwhile need
@@ -602,19 +604,42 @@ Result<std::uint64_t> Member::register_waiter(Waiter waiter) {
 }
 
 void Member::propose_registered(std::uint64_t request_id, std::string data) {
-    Status proposed = raft_->propose(std::move(data));
-    if (!proposed.is_ok()) fail_refused(request_id, proposed);
+    // Requests parsed in the same loop turn share one proposal, so the leader sends
+    // one append per follower for all of them and each follower persists and
+    // acknowledges them together, instead of one message round per request.
+    if (stopping_) {
+        pending_.complete(request_id,
+                          Status(StatusCode::kUnavailable, "etcdserver: server stopped"));
+        return;
+    }
+    queued_proposals_.emplace_back(request_id, std::move(data));
     schedule_ready();
+}
+
+void Member::propose_queued() {
+    if (queued_proposals_.empty()) return;
+    proposal_batch_.clear();
+    proposal_batch_.reserve(queued_proposals_.size());
+    for (auto& queued : queued_proposals_) proposal_batch_.push_back(std::move(queued.second));
+    Status proposed = raft_->propose_batch(std::move(proposal_batch_));
+    proposal_batch_.clear();
+    if (!proposed.is_ok()) {
+        for (const auto& queued : queued_proposals_) fail_refused(queued.first, proposed);
+    }
+    queued_proposals_.clear();
 }
 
 void Member::propose_conf_change_registered(std::uint64_t request_id,
                                             const raft::ConfChange& change) {
+    // Earlier requests are proposed first, so the log keeps their arrival order.
+    propose_queued();
     Status proposed = raft_->propose_conf_change(change);
     if (!proposed.is_ok()) fail_refused(request_id, proposed);
     schedule_ready();
 }
 
 void Member::read_index_registered(std::uint64_t request_id) {
+    propose_queued();
     Status asked = raft_->read_index(encode_read_context(request_id));
     if (!asked.is_ok()) fail_refused(request_id, asked);
     schedule_ready();

@@ -137,10 +137,16 @@ private:
     /// Registers `waiter` under a fresh id with the default timeout. Returns the id, or
     /// the registry's error (the waiter is then dropped uncalled).
     Result<std::uint64_t> register_waiter(Waiter waiter);
-    /// Proposes `data` for the registered request `request_id`. If Raft refuses it (no
-    /// leader, proposal dropped) the request fails at once with kUnavailable; its
-    /// waiter runs synchronously then, so waiters must not answer clients inline.
+    /// Proposes `data` for the registered request `request_id`. The proposal waits in
+    /// queued_proposals_ until the next drain_ready of this loop turn, which proposes
+    /// everything queued meanwhile as one batch. If Raft refuses the batch (no leader,
+    /// proposal dropped) each of its requests fails with kUnavailable; its waiter runs
+    /// synchronously then, so waiters must not answer clients inline.
     void propose_registered(std::uint64_t request_id, std::string data);
+    /// Proposes the queued proposals as one batch (RawNode::propose_batch), in arrival
+    /// order. Called before anything else asks Raft for work, so a batch never waits
+    /// behind a later request.
+    void propose_queued();
     /// As propose_registered, for a membership change.
     void propose_conf_change_registered(std::uint64_t request_id, const raft::ConfChange& change);
     /// Asks for a read point for the registered request; the request completes once
@@ -179,6 +185,11 @@ private:
     std::set<NodeId> transport_peers_;
 
     bool ready_scheduled_ = false;
+    /// Proposals of this loop turn, in arrival order: (request id, entry data).
+    /// Invariant: empty, or a drain_ready is scheduled (ready_scheduled_ or stopping).
+    std::vector<std::pair<std::uint64_t, std::string>> queued_proposals_;
+    /// Reused by propose_queued for the batch's entry data.
+    std::vector<std::string> proposal_batch_;
     bool stopping_ = false;
     bool removed_ = false;
     bool published_ = false;

@@ -307,5 +307,71 @@ TEST_CASE("RawNode: nothing is handed out early when the outstanding Ready's ent
     net.check_invariants();
 }
 
+TEST_CASE("RawNode: propose_batch appends its pieces in order and sends one append per follower",
+          "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3});
+    net.elect(1);
+    net.queue().clear();
+    const Index before = net.node(1).status().last_index;
+    REQUIRE(net.node(1).propose_batch({"a", "b", "c"}).is_ok());
+    Ready ready = net.node(1).ready();
+    REQUIRE(ready.entries.size() == 3);
+    for (std::size_t i = 0; i < 3; ++i) {
+        CHECK(ready.entries[i].index == before + 1 + i);
+        CHECK(ready.entries[i].data == std::string(1, static_cast<char>('a' + i)));
+    }
+    REQUIRE(ready.messages_before_persist.size() == 2);
+    for (const Message& m : ready.messages_before_persist) {
+        CHECK(m.type == MessageType::kAppend);
+        CHECK(m.entries.size() == 3);
+    }
+    REQUIRE(net.storage(1).append(ready.entries).is_ok());
+    if (ready.hard_state) net.storage(1).set_hard_state(*ready.hard_state);
+    for (const Message& m : ready.messages_before_persist) net.queue().push_back(m);
+    net.node(1).advance();
+    net.stabilize();
+    for (NodeId id : {1, 2, 3}) {
+        INFO("member " << id);
+        const std::vector<Entry>& applied = net.member(id).applied;
+        REQUIRE(applied.size() >= 3);
+        CHECK(applied[applied.size() - 3].data == "a");
+        CHECK(applied[applied.size() - 2].data == "b");
+        CHECK(applied[applied.size() - 1].data == "c");
+    }
+    net.check_invariants();
+}
+
+TEST_CASE("RawNode: a follower forwards a batch to the leader as one proposal", "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3});
+    net.elect(1);
+    net.queue().clear();
+    REQUIRE(net.node(2).propose_batch({"x", "y"}).is_ok());
+    net.process_ready(2);
+    std::vector<Message> forwarded = net.take(MessageType::kPropose, 2);
+    REQUIRE(forwarded.size() == 1);
+    CHECK(forwarded[0].to == 1);
+    REQUIRE(forwarded[0].entries.size() == 2);
+    CHECK(forwarded[0].entries[0].data == "x");
+    CHECK(forwarded[0].entries[1].data == "y");
+}
+
+TEST_CASE("RawNode: a batch beyond the uncommitted bytes limit is refused whole", "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3}, [](Config& config) { config.max_uncommitted_entries_bytes = 10; });
+    net.elect(1);
+    net.isolate(1);
+    REQUIRE(net.node(1).propose("abcd").is_ok());
+    const Index before = net.node(1).status().last_index;
+    // 4 + 4 + 4 > 10: none of the three is appended, not just the one over the limit.
+    CHECK(net.node(1).propose_batch({"abcd", "ef", "ghij"}).code() == StatusCode::kUnavailable);
+    CHECK(net.node(1).status().last_index == before);
+    CHECK(net.node(1).raft().uncommitted_bytes() == 4);
+    // A batch that fits is taken whole.
+    CHECK(net.node(1).propose_batch({"ab", "cd"}).is_ok());
+    CHECK(net.node(1).status().last_index == before + 2);
+}
+
 }  // namespace
 }  // namespace consensus::raft
