@@ -100,8 +100,10 @@ inline constexpr std::size_t kSnapshotHeaderBytes = 40;
 /// LevelDB write (a few hundred microseconds), so the loop thread is never held long.
 inline constexpr std::size_t kCompactBatchEntriesMax = 1024;
 /// Released entries physically deleted by one compact() call; the rest is deleted by
-/// the next calls. Bounds the time one compact() holds the loop thread.
-inline constexpr std::size_t kCompactEntriesPerCallMax = 16 * kCompactBatchEntriesMax;
+/// the next calls (the member makes one per heartbeat tick while has_garbage()).
+/// Bounds the time one compact() holds the loop thread to a few milliseconds, and
+/// still deletes 40,000 entries a second at the default 100 ms tick.
+inline constexpr std::size_t kCompactEntriesPerCallMax = 4 * kCompactBatchEntriesMax;
 
 /// Tuning and test hooks. The defaults suit production.
 struct Options {
@@ -175,6 +177,10 @@ public:
     /// The lowest entry index still stored in LevelDB, garbage below the log start
     /// included (first_index() when there is none). For tests and the dump tool.
     Index lowest_stored_index() const { return lowest_stored_index_; }
+    /// True while entries below the log start are still stored: compact() deletes at
+    /// most kCompactEntriesPerCallMax of them per call, and compact(log_start().index)
+    /// deletes the next ones without moving the log start.
+    bool has_garbage() const { return lowest_stored_index_ <= log_start_.index; }
     /// True once a write has failed; every later write is refused.
     bool is_failed() const { return !failure_.is_ok(); }
     /// Size of the entry cache; never above Options::cache_entries_max and

@@ -324,6 +324,8 @@ void Member::start_ticker() {
 
 void Member::on_tick() {
     raft_->tick();
+    wal_garbage_due_ = true;
+    if (!disk_writer_->is_busy()) maybe_collect_wal_garbage();
     metrics_.proposals_failed += pending_.expire(steady_now_ms());
     maybe_publish();
     schedule_ready();
@@ -483,6 +485,7 @@ bool Member::complete_ready(raft::Ready& ready) {
     raft_->advance();
     applier_->release_reads();
     maybe_snapshot();
+    maybe_collect_wal_garbage();
     if (removed_) {
         LOG_INFO(kComponent, "the member has been permanently removed from the cluster; stopping");
         stop();
@@ -532,6 +535,13 @@ void Member::maybe_snapshot() {
         Status compacted = wal_->compact(applied - kSnapshotCatchUpEntries);
         if (compacted.code() == StatusCode::kIOError) fail_stop("compacting the log", compacted);
     }
+}
+
+void Member::maybe_collect_wal_garbage() {
+    if (!wal_garbage_due_ || !wal_->has_garbage()) return;
+    wal_garbage_due_ = false;
+    Status collected = wal_->compact(wal_->log_start().index);
+    if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
 }
 
 void Member::maybe_publish() {

@@ -127,6 +127,11 @@ private:
     void apply_durable_committed();
     void observe_soft_state(const raft::SoftState& soft_state);
     void maybe_snapshot();
+    /// Deletes the next bounded chunk of entries an earlier snapshot released, at most
+    /// once per tick (wal::Wal::compact), so the WAL does not keep them until the next
+    /// snapshot. Only between synced writes: the loop writes nothing to the WAL while
+    /// one is in flight (wal.h "Threading").
+    void maybe_collect_wal_garbage();
     void maybe_publish();
     void on_member_changed(const service::Member& member);
     void on_member_removed(NodeId id);
@@ -185,6 +190,8 @@ private:
     std::set<NodeId> transport_peers_;
 
     bool ready_scheduled_ = false;
+    /// Set by each tick, cleared when maybe_collect_wal_garbage runs.
+    bool wal_garbage_due_ = false;
     /// Proposals of this loop turn, in arrival order: (request id, entry data).
     /// Invariant: empty, or a drain_ready is scheduled (ready_scheduled_ or stopping).
     std::vector<std::pair<std::uint64_t, std::string>> queued_proposals_;

@@ -20,6 +20,7 @@
 #include "consensus/log.h"
 #include "node/flags.h"
 #include "node/member.h"
+#include "wal/wal.h"
 
 using consensus::StatusCode;
 using consensus::node::Flags;
@@ -235,4 +236,46 @@ TEST_CASE("member: a data dir is refused when it belongs to another member", "[n
     REQUIRE_FALSE(refused.is_ok());
     CHECK(refused.status().code() == StatusCode::kFailedPrecondition);
     CHECK(refused.status().message().find("belongs to member") != std::string::npos);
+}
+
+TEST_CASE(
+    "member: entries a snapshot released are all deleted from the WAL, not just the "
+    "first chunk",
+    "[node]") {
+    QuietLogs quiet;
+    TempDir dir;
+    Flags flags = member_flags(dir.path() + "/data", free_port());
+    // One snapshot releases snapshot_count - 5000 entries (member.h
+    // kSnapshotCatchUpEntries): more than one compact() call deletes (wal.h
+    // kCompactEntriesPerCallMax), so the rest is left for the ticks that follow.
+    const std::uint64_t released_target = consensus::wal::kCompactEntriesPerCallMax + 600;
+    flags.snapshot_count = released_target + consensus::node::kSnapshotCatchUpEntries;
+    {
+        auto member = started_member(flags);
+        // Writes in waves of concurrent requests, so they batch like real clients'.
+        const int total = static_cast<int>(flags.snapshot_count) + 100;
+        int answered = 0;
+        int failed = 0;
+        for (int sent = 0; sent < total;) {
+            const int wave = std::min(500, total - sent);
+            for (int i = 0; i < wave; ++i, ++sent) {
+                member->service().v2_keys(put("/k" + std::to_string(sent % 100), "v"),
+                                          [&answered, &failed](service::V2Result result) {
+                                              ++answered;
+                                              if (!result.status.is_ok()) ++failed;
+                                          });
+            }
+            REQUIRE(run_until(*member, [&] { return answered == sent; }));
+        }
+        CHECK(failed == 0);
+        // Ticks come every 10 ms (--heartbeat-interval=10); a few of them finish the job.
+        const auto settle = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+        run_until(*member, [&] { return std::chrono::steady_clock::now() >= settle; });
+        stop(*member);
+    }
+    auto wal = consensus::wal::Wal::open_existing(flags.data_dir);
+    REQUIRE(wal.is_ok());
+    REQUIRE(wal.value()->snapshot_metadata().index >= flags.snapshot_count);
+    CHECK(wal.value()->log_start().index >= released_target);
+    CHECK_FALSE(wal.value()->has_garbage());
 }
