@@ -99,7 +99,7 @@ std::string decode_peer_urls(const std::string& body, std::vector<std::string>* 
 /// body must decode and the URLs validate (400). Replies and returns false on error.
 bool read_peer_urls(const Request& request, std::vector<std::string>* urls,
                     const ExchangePtr& exchange) {
-    std::string media = request.content_type;
+    std::string media(request.content_type);
     std::size_t semicolon = media.find(';');
     if (semicolon != std::string::npos) {
         // etcd trims and lower-cases the media type only when parameters follow it.
@@ -238,7 +238,7 @@ std::string validate_peer_urls(const std::vector<std::string>& urls) {
 void serve_members(service::Service& service, const Request& request, std::string_view sub_path,
                    const ExchangePtr& exchange) {
     if (!allow_method(request, {"GET", "POST", "DELETE", "PUT"}, exchange)) return;
-    std::uint64_t cluster_id = service.cluster_info().cluster_id;
+    std::uint64_t cluster_id = service.cluster_id();
     Response base;
     base.set_field("X-Etcd-Cluster-Id", hex_id(cluster_id));
     std::string_view suffix = member_suffix(sub_path);

@@ -1,5 +1,7 @@
 #include "http/form.h"
 
+#include <algorithm>
+#include <cstring>
 #include <utility>
 #include <vector>
 
@@ -13,12 +15,23 @@ int hex_value(char c) {
     return -1;
 }
 
+/// The index of the first `c` in `text`, or text.size() when there is none.
+std::size_t first_of(std::string_view text, char c) {
+    const void* found = text.empty() ? nullptr : std::memchr(text.data(), c, text.size());
+    if (found == nullptr) return text.size();
+    return static_cast<std::size_t>(static_cast<const char*>(found) - text.data());
+}
+
 /// Go's url.unescape. On a malformed escape, `error` gets Go's EscapeError text,
 /// which quotes at most three characters starting at the '%'.
 std::optional<std::string> unescape(std::string_view text, bool plus_is_space, std::string* error) {
-    // Most names and many values need no decoding: one copy, no per-byte work.
-    const std::size_t first_special = text.find_first_of(plus_is_space ? "%+" : "%");
-    if (first_special == std::string_view::npos) return std::string(text);
+    // Most names and many values need no decoding: one copy after one scan. The scan
+    // is memchr per special character: find_first_of with a set of characters searches
+    // the set for every byte, which made a 256-byte value cost thousands of
+    // instructions.
+    std::size_t first_special = first_of(text, '%');
+    if (plus_is_space) first_special = std::min(first_special, first_of(text, '+'));
+    if (first_special == text.size()) return std::string(text);
     std::string out;
     out.reserve(text.size());
     out.append(text.data(), first_special);
@@ -130,6 +143,22 @@ std::string clean_path(std::string_view path) {
     }
     if (out.empty()) return ".";
     return out;
+}
+
+bool is_clean_path(std::string_view path) {
+    if (path.empty() || path.front() != '/') return false;
+    if (path.size() == 1) return true;
+    // Every element between slashes must be non-empty and neither "." nor "..";
+    // an empty last element is a trailing slash, which Clean removes.
+    std::size_t begin = 1;
+    while (true) {
+        std::size_t slash = path.find('/', begin);
+        std::size_t end = slash == std::string_view::npos ? path.size() : slash;
+        std::string_view element = path.substr(begin, end - begin);
+        if (element.empty() || element == "." || element == "..") return false;
+        if (slash == std::string_view::npos) return true;
+        begin = slash + 1;
+    }
 }
 
 std::optional<bool> parse_go_bool(std::string_view text) {

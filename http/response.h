@@ -71,9 +71,15 @@ struct HeadOptions {
 /// body the session drops afterwards, as Go does).
 std::string serialize_head(const Response& response, const HeadOptions& options);
 
+/// Appends serialize_head(response, options) to `out` without a string of its own.
+void append_head(std::string* out, const Response& response, const HeadOptions& options);
+
 /// One chunk of a chunked body: hex size, CRLF, data, CRLF. `data` must not be empty
 /// (an empty chunk would end the body).
 std::string encode_chunk(std::string_view data);
+
+/// Appends encode_chunk(data) to `out`.
+void append_chunk(std::string* out, std::string_view data);
 
 /// The zero-size chunk that ends a chunked body (no trailers).
 inline constexpr std::string_view kLastChunk = "0\r\n\r\n";

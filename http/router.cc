@@ -60,7 +60,7 @@ bool in_subtree(std::string_view path, std::string_view prefix) {
 Router::Router(service::Service& service, std::vector<std::string> client_urls, V3Limits v3_limits)
     : service_(service), client_urls_(std::move(client_urls)), v3_limits_(v3_limits) {}
 
-std::optional<Response> Router::answer_body_too_large(const std::string& target) const {
+std::optional<Response> Router::answer_body_too_large(std::string_view target) const {
     std::string_view path = origin_form(target);
     path = path.substr(0, path.find('?'));
     std::optional<std::string> decoded = unescape_path(path);
@@ -68,15 +68,22 @@ std::optional<Response> Router::answer_body_too_large(const std::string& target)
     return v3_body_too_large();
 }
 
-std::string mux_clean_path(const std::string& path) {
+std::string mux_clean_path(std::string_view path) {
     if (path.empty()) return "/";
-    std::string rooted = path.front() == '/' ? path : "/" + path;
+    std::string rooted = path.front() == '/' ? std::string(path) : "/" + std::string(path);
     std::string cleaned = clean_path(rooted);
     if (rooted.back() == '/' && cleaned != "/") cleaned += "/";
     return cleaned;
 }
 
-Response redirect_response(const std::string& method, const std::string& location) {
+bool is_mux_clean_path(std::string_view path) {
+    if (path.empty() || path.front() != '/') return false;
+    // Go keeps one trailing slash (except after the root, where "//" becomes "/").
+    if (path.size() > 2 && path.back() == '/') path.remove_suffix(1);
+    return is_clean_path(path);
+}
+
+Response redirect_response(std::string_view method, const std::string& location) {
     Response response;
     response.status = 301;
     response.set_field("Location", location);
@@ -100,20 +107,27 @@ void Router::route(const Request& request, const ExchangePtr& exchange) {
     std::string_view raw_path = target.substr(0, question);
     std::string_view raw_query =
         question == std::string_view::npos ? std::string_view() : target.substr(question + 1);
-    std::optional<std::string> decoded = unescape_path(raw_path);
-    if (!decoded) {
-        Response response = text_error(400, "400 Bad Request");
-        response.body = "400 Bad Request";
-        response.fields = {{"Content-Type", "text/plain; charset=utf-8"}};
-        response.cors = false;
-        response.close_connection = true;
-        exchange->reply(std::move(response));
-        return;
+    // Most paths have no escapes: they are routed as a view of the target, and only a
+    // path with a '%' is decoded into a string of its own.
+    std::optional<std::string> decoded;
+    std::string_view path = raw_path;
+    if (raw_path.find('%') != std::string_view::npos) {
+        decoded = unescape_path(raw_path);
+        if (!decoded) {
+            Response response = text_error(400, "400 Bad Request");
+            response.body = "400 Bad Request";
+            response.fields = {{"Content-Type", "text/plain; charset=utf-8"}};
+            response.cors = false;
+            response.close_connection = true;
+            exchange->reply(std::move(response));
+            return;
+        }
+        path = *decoded;
     }
-    const std::string& path = *decoded;
-    std::string cleaned = mux_clean_path(path);
-    if (cleaned != path) {
-        std::string location = escape_path(cleaned);
+    // Checked before cleaning: almost every path is clean already, and cleaning builds
+    // the path anew.
+    if (!is_mux_clean_path(path)) {
+        std::string location = escape_path(mux_clean_path(path));
         if (!raw_query.empty()) location += "?" + std::string(raw_query);
         exchange->reply(redirect_response(request.method, location));
         return;
@@ -142,7 +156,7 @@ void Router::route(const Request& request, const ExchangePtr& exchange) {
         serve_v3(service_, request, path, v3_limits_, exchange);
     } else if (path == "/v3" || path == "/v3beta") {
         // Go's ServeMux redirects a subtree's root without its slash.
-        std::string location = path + "/";
+        std::string location = std::string(path) + "/";
         if (!raw_query.empty()) location += "?" + std::string(raw_query);
         exchange->reply(redirect_response(request.method, location));
     } else {

@@ -21,6 +21,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "consensus/service.h"
@@ -46,7 +47,7 @@ public:
     /// The answer for a request whose body the session refused as over its byte
     /// limit, or std::nullopt for the session's own 413: the v3 gateway answers
     /// etcd's "request is too large" instead. `target` is the request-target.
-    std::optional<Response> answer_body_too_large(const std::string& target) const;
+    std::optional<Response> answer_body_too_large(std::string_view target) const;
 
 private:
     service::Service& service_;
@@ -57,9 +58,12 @@ private:
 /// The answer Go's http.Redirect gives for a GET or HEAD: 301, Location `location`,
 /// text/html body `<a href="...">Moved Permanently</a>.` plus two newlines (no body
 /// and no Content-Type for other methods).
-Response redirect_response(const std::string& method, const std::string& location);
+Response redirect_response(std::string_view method, const std::string& location);
 
 /// Go's ServeMux cleanPath: path.Clean, a leading '/', and a kept trailing slash.
-std::string mux_clean_path(const std::string& path);
+std::string mux_clean_path(std::string_view path);
+
+/// True when mux_clean_path(path) == path, decided without building the cleaned path.
+bool is_mux_clean_path(std::string_view path);
 
 }  // namespace consensus::http

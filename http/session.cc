@@ -3,12 +3,14 @@
 #include <array>
 #include <chrono>
 #include <string_view>
+#include <tuple>
 #include <utility>
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 
+#include "consensus/assert.h"
 #include "consensus/log.h"
 #include "http/exchange.h"
 #include "http/request.h"
@@ -64,10 +66,18 @@ Response server_error(unsigned status) {
     return response;
 }
 
+/// Room for the head of a usual answer (status line, a keys answer's fields, CORS,
+/// Date and Content-Length take about 400 bytes), reserved with its body.
+constexpr std::size_t kHeadBytesTypical = 512;
+
 bool is_client_gone(const error_code& ec) {
     return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
            ec == asio::error::connection_reset || ec == bhttp::error::partial_message ||
            ec == asio::error::operation_aborted || ec == asio::error::broken_pipe;
+}
+
+std::string_view as_std(beast::string_view text) {
+    return std::string_view(text.data(), text.size());
 }
 
 std::int64_t now_unix_seconds() {
@@ -111,7 +121,10 @@ void Session::do_read() {
         return;
     }
     read_paused_ = false;
-    parser_.emplace();
+    // The previous request's parser goes first, which rewinds the arena for this one.
+    parser_.reset();
+    parser_.emplace(std::piecewise_construct, std::make_tuple(),
+                    std::make_tuple(FieldsAllocator<char>(&fields_arena_)));
     parser_->header_limit(limits_.header_bytes_max);
     parser_->body_limit(limits_.body_bytes_max);
     reading_ = true;
@@ -145,7 +158,7 @@ void Session::on_read_header(error_code ec) {
         return;
     }
     if (parser_->is_done()) {
-        on_request(parser_->release());
+        on_request();
         return;
     }
     auto expect = parser_->get()[bhttp::field::expect];
@@ -173,7 +186,7 @@ void Session::on_read_body(error_code ec) {
         answer_broken_request(ec);
         return;
     }
-    on_request(parser_->release());
+    on_request();
 }
 
 void Session::answer_broken_request(error_code ec) {
@@ -182,10 +195,9 @@ void Session::answer_broken_request(error_code ec) {
     if (ec == bhttp::error::body_limit) status = 413;
     LOG_DEBUG("http", "refusing request: %s", ec.message().c_str());
     stop_reading_ = true;
-    Slot slot;
+    Slot& slot = slots_.emplace_back();
     slot.id = next_slot_id_++;
     slot.close_after = true;
-    slots_.push_back(std::move(slot));
     Response response = server_error(status);
     if (status == 413) {
         // Go's MaxBytesReader wording, the closest etcd has to a body limit.
@@ -193,7 +205,7 @@ void Session::answer_broken_request(error_code ec) {
         // The v3 gateway reads any body and refuses the request it decodes as too
         // large, with its own error envelope.
         std::optional<Response> gateway_answer =
-            router_->answer_body_too_large(std::string(parser_->get().target()));
+            router_->answer_body_too_large(as_std(parser_->get().target()));
         if (gateway_answer) response = std::move(*gateway_answer);
     }
     exchange_reply(slots_.back().id, std::move(response));
@@ -210,19 +222,23 @@ void Session::on_client_eof() {
     close_when_drained_ = true;
 }
 
-void Session::on_request(bhttp::request<bhttp::string_body> message) {
-    Slot slot;
+void Session::on_request() {
+    auto& message = parser_->get();
+    bool keep_alive = message.keep_alive();
+    Slot& slot = slots_.emplace_back();
     slot.id = next_slot_id_++;
     slot.is_head_request = message.method_string() == "HEAD";
-    slot.close_after = !message.keep_alive();
+    slot.close_after = !keep_alive;
     std::uint64_t slot_id = slot.id;
-    slots_.push_back(std::move(slot));
-    if (!message.keep_alive()) stop_reading_ = true;
+    if (!keep_alive) stop_reading_ = true;
 
+    // The method, target and Content-Type are viewed in the parsed message, which
+    // parser_ keeps until do_read() below replaces it; the router and its handlers
+    // copy whatever they keep beyond route() (request.h). Only the body moves out.
     Request request;
-    request.method = std::string(message.method_string());
-    request.target = std::string(message.target());
-    request.content_type = std::string(message[bhttp::field::content_type]);
+    request.method = as_std(message.method_string());
+    request.target = as_std(message.target());
+    request.content_type = as_std(message[bhttp::field::content_type]);
     request.body = std::move(message.body());
     auto exchange = std::make_shared<SessionExchange>(shared_from_this(), slot_id);
     router_->route(request, exchange);
@@ -247,7 +263,8 @@ const Session::Slot* Session::find_slot(std::uint64_t slot_id) const {
     return nullptr;
 }
 
-std::string Session::make_head(const Slot& slot, const Response& response, bool chunked) {
+void Session::append_head(std::string* out, const Slot& slot, const Response& response,
+                          bool chunked) {
     // [etcd: embed/serve.go addCORSHeader] with the default --cors "*".
     static constexpr std::pair<std::string_view, std::string_view> kCorsFields[] = {
         {"Access-Control-Allow-Headers", "accept, content-type, authorization"},
@@ -266,7 +283,7 @@ std::string Session::make_head(const Slot& slot, const Response& response, bool 
         date_ = http_date(now);
     }
     options.date = date_;
-    return serialize_head(response, options);
+    http::append_head(out, response, options);
 }
 
 void Session::exchange_reply(std::uint64_t slot_id, Response response) {
@@ -276,9 +293,19 @@ void Session::exchange_reply(std::uint64_t slot_id, Response response) {
         slot->close_after = true;
         stop_reading_ = true;
     }
-    slot->head_bytes = make_head(*slot, response, false);
-    if (!slot->is_head_request && status_allows_body(response.status)) {
-        slot->body = std::move(response.body);
+    bool with_body = !slot->is_head_request && status_allows_body(response.status);
+    if (slot == &slots_.front() && !writing_ && interim_.empty()) {
+        // The usual case: the answer is next in line and the socket is free, so head
+        // and body go straight into the write buffer, whose capacity earlier answers
+        // left behind; the answer then costs no allocation of its own.
+        CONSENSUS_ASSERT(out_.empty());
+        out_.reserve(kHeadBytesTypical + response.body.size());
+        append_head(&out_, *slot, response, false);
+        if (with_body) out_ += response.body;
+        slot->head_sent = true;
+    } else {
+        append_head(&slot->head_bytes, *slot, response, false);
+        if (with_body) slot->body = std::move(response.body);
     }
     slot->head_ready = true;
     slot->complete = true;
@@ -289,7 +316,7 @@ void Session::exchange_reply(std::uint64_t slot_id, Response response) {
 void Session::exchange_start_stream(std::uint64_t slot_id, Response head) {
     Slot* slot = find_slot(slot_id);
     if (closed_ || slot == nullptr || slot->head_ready) return;
-    slot->head_bytes = make_head(*slot, head, true);
+    append_head(&slot->head_bytes, *slot, head, true);
     slot->head_ready = true;
     slot->streaming = true;
     do_write();
@@ -345,9 +372,10 @@ bool Session::has_open_stream() const {
 
 void Session::do_write() {
     if (writing_ || closed_) return;
-    out_.clear();
     if (!interim_.empty()) {
-        out_.swap(interim_);
+        // Only set while no answer is queued, so out_ is empty here.
+        out_ += interim_;
+        interim_.clear();
     }
     // Answers go out strictly in request order; everything ready at the front of the
     // queue is written in one go.
@@ -359,7 +387,7 @@ void Session::do_write() {
             out_ += slot.body;
             slot.head_sent = true;
         }
-        for (const auto& chunk : slot.chunks) out_ += encode_chunk(chunk);
+        for (const auto& chunk : slot.chunks) append_chunk(&out_, chunk);
         slot.chunks.clear();
         if (!slot.complete) break;
         if (slot.streaming) out_ += kLastChunk;
@@ -379,6 +407,7 @@ void Session::do_write() {
 
 void Session::on_write(error_code ec) {
     writing_ = false;
+    out_.clear();
     if (closed_) return;
     if (ec) {
         close();

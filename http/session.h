@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -33,6 +34,7 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include "http/fields_arena.h"
 #include "http/response.h"
 #include "http/router.h"
 
@@ -88,15 +90,21 @@ private:
         std::uint64_t id = 0;
         bool is_head_request = false;
         bool close_after = false;  ///< the connection ends after this answer
-        bool head_ready = false;   ///< head_bytes holds the status line and fields
+        bool head_ready = false;   ///< the answer's head is in head_bytes or already in out_
         bool head_sent = false;
         bool streaming = false;
         bool complete = false;  ///< nothing more will be added to this answer
         std::string head_bytes;
-        std::string body;                ///< complete answers
-        std::deque<std::string> chunks;  ///< streamed answers, not yet written
-        std::function<void()> abort;     ///< run if the client leaves first
+        std::string body;  ///< complete answers
+        /// Streamed answers, not yet written. A vector rather than a deque: an empty
+        /// vector allocates nothing, and every answer starts with an empty one.
+        std::vector<std::string> chunks;
+        std::function<void()> abort;  ///< run if the client leaves first
     };
+
+    /// Beast's parser with the header fields in fields_arena_.
+    using RequestParser =
+        boost::beast::http::request_parser<boost::beast::http::string_body, FieldsAllocator<char>>;
 
     void do_read();
     /// Ends a read: clears the reading state and its timer. False when the session is
@@ -104,7 +112,8 @@ private:
     bool end_read();
     void on_read_header(boost::system::error_code ec);
     void on_read_body(boost::system::error_code ec);
-    void on_request(boost::beast::http::request<boost::beast::http::string_body> message);
+    /// Hands the request parser_ holds to the router, then reads the next one.
+    void on_request();
     void answer_broken_request(boost::system::error_code ec);
     void on_client_eof();
 
@@ -122,7 +131,8 @@ private:
 
     Slot* find_slot(std::uint64_t slot_id);
     const Slot* find_slot(std::uint64_t slot_id) const;
-    std::string make_head(const Slot& slot, const Response& response, bool chunked);
+    /// Appends the head of `response` for `slot` to `out`.
+    void append_head(std::string* out, const Slot& slot, const Response& response, bool chunked);
     bool has_open_stream() const;
 
     boost::asio::ip::tcp::socket socket_;
@@ -130,11 +140,19 @@ private:
     std::shared_ptr<Router> router_;
     SessionLimits limits_;
     boost::beast::flat_buffer buffer_;
-    std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
+    /// Declared before parser_, so it outlives the fields allocated from it.
+    FieldsArena fields_arena_;
+    /// The request being read. Replaced for each request; the Request handed to the
+    /// router views its method, target and Content-Type, so it stays in place until
+    /// Router::route has returned.
+    std::optional<RequestParser> parser_;
     std::deque<Slot> slots_;  ///< Invariant: size() <= pipelined_responses_max + 1.
     std::uint64_t next_slot_id_ = 1;
     std::uint64_t timer_generation_ = 0;
-    std::string out_;                      ///< bytes of the write in flight
+    /// Bytes of the write in flight, or of the next write while it is assembled.
+    /// Invariant: empty whenever no write is in flight, outside do_write and
+    /// exchange_reply; cleared, not freed, after each write, so its capacity is reused.
+    std::string out_;
     std::string interim_;                  ///< a "100 Continue" waiting to be written
     std::int64_t date_unix_seconds_ = -1;  ///< the second `date_` shows
     std::string date_;                     ///< the Date field of answers made in that second

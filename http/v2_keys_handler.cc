@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <iterator>
 #include <memory>
 #include <utility>
 
@@ -69,12 +70,19 @@ std::optional<std::string> parse_form(std::string_view method, std::string_view 
             });
         if (is_form) error = parse_query(body, form);
     }
+    if (form->empty()) {
+        // No body values (every GET and DELETE): the query's values are the form.
+        auto query_error = parse_query(raw_query, form);
+        if (!error) error = query_error;
+        return error;
+    }
     FormValues query;
     auto query_error = parse_query(raw_query, &query);
     if (!error) error = query_error;
     for (auto& [name, values] : query) {
         auto& target = (*form)[name];
-        target.insert(target.end(), values.begin(), values.end());
+        target.insert(target.end(), std::make_move_iterator(values.begin()),
+                      std::make_move_iterator(values.end()));
     }
     return error;
 }
@@ -88,6 +96,9 @@ service::V2Method to_v2_method(std::string_view method) {
 
 /// The store key etcd derives with path.Join("/1", key_path) minus the "/1" prefix.
 std::string store_key(std::string_view key_path) {
+    // A key path the router let through is clean already (it redirects any other),
+    // and then joining and cleaning give it back unchanged.
+    if (is_clean_path(key_path)) return std::string(key_path);
     std::string joined = "/";
     joined.append(key_path);
     return clean_path(joined);
@@ -110,13 +121,18 @@ struct KeysParameters {
     bool refresh = false;
 };
 
-V2KeysParse build_request(std::string_view method, std::string_view key_path,
-                          const FormValues& form, const KeysParameters& p) {
+/// Builds the Service's request; the value moves out of `form`, which is spent.
+V2KeysParse build_request(std::string_view method, std::string_view key_path, FormValues& form,
+                          const KeysParameters& p) {
     V2KeysParse parse;
     service::V2Request& request = parse.request;
     request.method = to_v2_method(method);
     request.key = store_key(key_path);
-    if (has(form, "value")) request.value = std::string(first_value(form, "value"));
+    auto value = form.find(std::string_view("value"));
+    if (value != form.end()) {
+        // Go's FormValue: the first value, "" for a name given without one.
+        request.value = value->second.empty() ? std::string() : std::move(value->second.front());
+    }
     request.dir = p.dir;
     if (!p.prev_value.empty()) request.prev_value = p.prev_value;
     request.prev_index = p.prev_index;
@@ -315,7 +331,7 @@ void serve_watch(service::Service& service, const service::V2Request& request,
 
 void serve_v2_keys(service::Service& service, const Request& request, std::string_view key_path,
                    std::string_view raw_query, const ExchangePtr& exchange) {
-    const std::string& method = request.method;
+    std::string_view method = request.method;
     if (method != "HEAD" && method != "GET" && method != "PUT" && method != "POST" &&
         method != "DELETE") {
         Response response = text_error(405, "Method Not Allowed");
@@ -323,7 +339,7 @@ void serve_v2_keys(service::Service& service, const Request& request, std::strin
         exchange->reply(std::move(response));
         return;
     }
-    std::uint64_t cluster_id = service.cluster_info().cluster_id;
+    std::uint64_t cluster_id = service.cluster_id();
     V2KeysParse parse =
         parse_v2_keys_request(method, key_path, raw_query, request.content_type, request.body);
     if (parse.error.has_value()) {

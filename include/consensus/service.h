@@ -68,40 +68,40 @@ enum class V2Method { kGet, kPut, kPost, kDelete };
 /// depends on its contents.
 struct V2Request {
     V2Method method = V2Method::kGet;
-    std::string key;                        ///< cleaned, leading "/", no trailing "/" ("/" = root)
+    std::string key;  ///< cleaned, leading "/", no trailing "/" ("/" = root)
     // Writes (PUT, POST, DELETE).
-    std::optional<std::string> value;       ///< PUT/POST value; unset = "" for files
+    std::optional<std::string> value;  ///< PUT/POST value; unset = "" for files
     bool dir = false;
     std::optional<std::string> prev_value;  ///< CAS/CAD condition
     Revision prev_index = 0;                ///< CAS/CAD condition; 0 = none
     std::optional<bool> prev_exist;
-    std::optional<std::uint64_t> ttl;       ///< seconds; unset = permanent
+    std::optional<std::uint64_t> ttl;  ///< seconds; unset = permanent
     bool refresh = false;
     bool no_value_on_success = false;
     // Reads.
     bool recursive = false;
     bool sorted = false;
-    bool quorum = false;                    ///< linearizable read via ReadIndex
+    bool quorum = false;  ///< linearizable read via ReadIndex
     // Watches (GET with wait=true).
     bool wait = false;
-    Revision wait_index = 0;                ///< 0 = from the next change
+    Revision wait_index = 0;  ///< 0 = from the next change
     bool stream = false;
 };
 
 /// Headers every successful keys response carries [etcd v2 API: response headers].
 struct V2Headers {
-    Revision etcd_index = 0;   ///< X-Etcd-Index
-    Index raft_index = 0;      ///< X-Raft-Index
-    Term raft_term = 0;        ///< X-Raft-Term
+    Revision etcd_index = 0;  ///< X-Etcd-Index
+    Index raft_index = 0;     ///< X-Raft-Index
+    Term raft_term = 0;       ///< X-Raft-Term
 };
 
 /// The outcome of a non-watch keys request: an event or an etcd error, or a Status
 /// for failures etcd reports outside the v2 error table (no leader, timeout, shutting
 /// down), which http/ maps to etcd's responses for those.
 struct V2Result {
-    Status status;                  ///< non-ok: the request did not complete
-    std::optional<V2Error> error;   ///< set when the store refused the request
-    std::optional<V2Event> event;   ///< set on success
+    Status status;                 ///< non-ok: the request did not complete
+    std::optional<V2Error> error;  ///< set when the store refused the request
+    std::optional<V2Event> event;  ///< set on success
     V2Headers headers;
 };
 
@@ -181,10 +181,10 @@ struct Member {
 
 struct ClusterInfo {
     std::uint64_t cluster_id = 0;
-    NodeId member_id = kNoNode;   ///< this member
-    NodeId leader_id = kNoNode;   ///< kNoNode when unknown
+    NodeId member_id = kNoNode;  ///< this member
+    NodeId leader_id = kNoNode;  ///< kNoNode when unknown
     Term raft_term = 0;
-    Index raft_index = 0;         ///< committed index
+    Index raft_index = 0;  ///< committed index
     Index applied_index = 0;
     std::vector<Member> members;
 };
@@ -199,10 +199,10 @@ struct SelfStats {
     std::int64_t leader_start_time_unix_nanos = 0;  ///< when the current leader was learned
     std::uint64_t recv_append_request_count = 0;
     std::uint64_t send_append_request_count = 0;
-    double recv_package_rate = 0;      ///< followers only
-    double recv_bandwidth_rate = 0;    ///< followers only
-    double send_package_rate = 0;      ///< leader only
-    double send_bandwidth_rate = 0;    ///< leader only
+    double recv_package_rate = 0;    ///< followers only
+    double recv_bandwidth_rate = 0;  ///< followers only
+    double send_package_rate = 0;    ///< leader only
+    double send_bandwidth_rate = 0;  ///< leader only
 };
 
 /// /v2/stats/leader (only the leader answers it).
@@ -280,6 +280,9 @@ public:
     virtual v3::StatusResponse v3_status() const = 0;
 
     virtual ClusterInfo cluster_info() const = 0;
+    /// cluster_info().cluster_id without copying the member list: the v2 handlers
+    /// put it in the X-Etcd-Cluster-Id field of every answer.
+    virtual std::uint64_t cluster_id() const = 0;
     /// Adds a member with these peer URLs (as a voter, or a learner). Errors: etcd's
     /// member errors (kAlreadyExists for a duplicate URL, kFailedPrecondition while
     /// another change is pending, kUnavailable without a leader).

@@ -38,7 +38,9 @@ std::function<void(Answer)> posted_reply(boost::asio::io_context& io, Callback d
 constexpr const char* kTooManyRequestsMessage = "etcdserver: too many requests";
 
 /// etcd's answer to a request that needs a leader while none is known.
-Status no_leader_status() { return Status(StatusCode::kUnavailable, "etcdserver: no leader"); }
+Status no_leader_status() {
+    return Status(StatusCode::kUnavailable, "etcdserver: no leader");
+}
 
 /// The HTTP status http/ sends for a keys result, counted for
 /// consensus_http_requests_total (http/ does not count, so the service does).
@@ -68,8 +70,7 @@ std::int64_t wall_now_unix_nanos() {
 }  // namespace
 
 ServiceImpl::ServiceImpl(Member& member)
-    : member_(member),
-      lease_ids_(member.id(), Member::wall_now_unix_nanos() / 1'000'000) {}
+    : member_(member), lease_ids_(member.id(), Member::wall_now_unix_nanos() / 1'000'000) {}
 
 std::optional<Status> ServiceImpl::refusal() const {
     if (member_.stopping_) return Status(StatusCode::kUnavailable, "etcdserver: server stopped");
@@ -208,10 +209,13 @@ void ServiceImpl::v2_cancel_watch(std::uint64_t watch_id) {
     member_.store_.cancel_watch(watch_id);
 }
 
+std::uint64_t ServiceImpl::cluster_id() const {
+    return member_.cluster_id_;
+}
+
 service::ClusterInfo ServiceImpl::cluster_info() const {
-    // The v2 keys handler asks for this on every request, so it reads the two states
-    // directly rather than through RawNode::status(), which also copies the
-    // configuration.
+    // Read the two states directly rather than through RawNode::status(), which also
+    // copies the configuration.
     const raft::Raft& raft = member_.raft_->raft();
     raft::HardState hard_state = raft.hard_state();
     service::ClusterInfo info;

@@ -53,8 +53,9 @@ public:
         const service::v3::LeaseTimeToLiveRequest& request,
         service::V3Callback<service::v3::LeaseTimeToLiveResponse> done) override;
     void v3_lease_leases(service::V3Callback<service::v3::LeaseLeasesResponse> done) override;
-    void v3_lease_keep_alive(const service::v3::LeaseKeepAliveRequest& request,
-                             service::V3Callback<service::v3::LeaseKeepAliveResponse> done) override;
+    void v3_lease_keep_alive(
+        const service::v3::LeaseKeepAliveRequest& request,
+        service::V3Callback<service::v3::LeaseKeepAliveResponse> done) override;
     service::V3WatchStart v3_watch(const service::v3::WatchCreateRequest& request,
                                    service::V3WatchSink sink) override;
     void v3_cancel_watch(std::uint64_t watch_id) override;
@@ -65,6 +66,7 @@ public:
     void close_v3_watches();
 
     service::ClusterInfo cluster_info() const override;
+    std::uint64_t cluster_id() const override;
     void add_member(std::vector<std::string> peer_urls, bool as_learner,
                     service::MemberCallback done) override;
     void remove_member(NodeId id, service::StatusCallback done) override;

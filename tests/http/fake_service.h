@@ -193,6 +193,7 @@ public:
     service::v3::StatusResponse v3_status() const override { return v3_status_response; }
 
     service::ClusterInfo cluster_info() const override { return info; }
+    std::uint64_t cluster_id() const override { return info.cluster_id; }
     void add_member(std::vector<std::string> peer_urls, bool,
                     service::MemberCallback done) override {
         add_calls.push_back(std::move(peer_urls));

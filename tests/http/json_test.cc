@@ -44,6 +44,29 @@ TEST_CASE("go_json: strings are escaped as Go's encoder does when they hold spec
     }
 }
 
+TEST_CASE("go_json: a special byte is escaped at every offset when the text is long", "[http]") {
+    // Long text is scanned sixteen bytes at a time; every special byte must be caught
+    // whichever byte of a block it falls on, and in the tail shorter than a block.
+    struct Special {
+        std::string input;
+        std::string expected;
+    };
+    const std::vector<Special> specials = {
+        {"\"", "\\\""},   {"\\", "\\\\"},   {"<", "\\u003c"},         {">", "\\u003e"},
+        {"&", "\\u0026"}, {"\n", "\\n"},    {"\x01", "\\u0001"},      {"\x1f", "\\u001f"},
+        {" ", " "},       {"\x7f", "\x7f"}, {"\xC3\xBC", "\xC3\xBC"}, {"\xFF", "\\ufffd"},
+    };
+    for (const auto& special : specials) {
+        for (std::size_t offset = 0; offset < 40; ++offset) {
+            std::string before(offset, 'a');
+            std::string after(39 - offset, 'b');
+            INFO(special.expected << " at " << offset);
+            CHECK(go_json_quote(before + special.input + after) ==
+                  "\"" + before + special.expected + after + "\"");
+        }
+    }
+}
+
 TEST_CASE("go_json: floats use Go's shortest form when formatted for JSON", "[http]") {
     CHECK(go_json_float(0) == "0");
     CHECK(go_json_float(1.5) == "1.5");

@@ -11,6 +11,7 @@
 #include "fake_exchange.h"
 #include "fake_service.h"
 #include "http/cluster_handlers.h"
+#include "http/form.h"
 #include "http/go_json.h"
 
 namespace consensus::http {
@@ -365,6 +366,32 @@ TEST_CASE("cluster: stats render etcd's shapes when asked", "[http]") {
           "\"createFail\":0,\"compareAndSwapSuccess\":0,\"compareAndSwapFail\":0,"
           "\"compareAndDeleteSuccess\":0,\"compareAndDeleteFail\":0,\"expireCount\":0,"
           "\"watchers\":2}");
+}
+
+}  // namespace
+}  // namespace consensus::http
+
+namespace consensus::http {
+namespace {
+
+TEST_CASE("router: the clean-path checks agree with cleaning when given every short path",
+          "[http][property]") {
+    // Every string of up to seven characters over '/', '.' and 'a' covers empty, "."
+    // and ".." elements, doubled and trailing slashes, and unrooted paths.
+    std::vector<std::string> paths = {""};
+    for (std::size_t begin = 0, length = 0; length < 7; ++length) {
+        std::size_t end = paths.size();
+        for (std::size_t i = begin; i < end; ++i) {
+            for (char c : {'/', '.', 'a'}) paths.push_back(paths[i] + c);
+        }
+        begin = end;
+    }
+    for (const std::string& path : paths) {
+        INFO(path);
+        bool rooted = !path.empty() && path.front() == '/';
+        CHECK(is_clean_path(path) == (rooted && clean_path(path) == path));
+        CHECK(is_mux_clean_path(path) == (mux_clean_path(path) == path));
+    }
 }
 
 }  // namespace

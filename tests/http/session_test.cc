@@ -119,6 +119,67 @@ TEST_CASE("session: reading pauses at pipelined_responses_max when answers are p
     REQUIRE(h.run_until([&] { return has_complete_responses(client, 5); }));
 }
 
+TEST_CASE("session: answers made at once keep request order when pipelined together", "[http]") {
+    // The first answer goes straight into the write buffer; the others are made while
+    // that write is in flight and must queue behind it.
+    Harness h;
+    Client client(h);
+    client.send(http_request("GET", "/version") + http_request("GET", "/nope") +
+                http_request("GET", "/version") + http_request("HEAD", "/nope"));
+    const std::vector<bool> bodiless = {false, false, false, true};
+    REQUIRE(h.run_until([&] { return has_complete_responses(client, 4, bodiless); }));
+    auto responses = parse_responses(client.received(), bodiless);
+    REQUIRE(responses.size() == 4);
+    CHECK(responses[0].status == 200);
+    CHECK(responses[0].body.find("etcdserver") != std::string::npos);
+    CHECK(responses[1].status == 404);
+    CHECK(responses[1].body == "404 page not found\n");
+    CHECK(responses[2].status == 200);
+    CHECK(responses[2].body == responses[0].body);
+    CHECK(responses[3].status == 404);
+    CHECK(responses[3].body.empty());
+    CHECK(responses[3].field("Content-Length") == "19");
+    CHECK_FALSE(client.eof());
+}
+
+TEST_CASE("session: a header larger than the fields arena is served when sent", "[http]") {
+    // About 30 KiB of fields, far beyond kFieldsArenaBytes: the fields that do not fit
+    // come from the heap, and the next request on the connection reuses the arena.
+    std::string fields;
+    for (int i = 0; i < 120; ++i) {
+        fields += "X-Pad-" + std::to_string(i) + ": " + std::string(240, 'p') + "\r\n";
+    }
+    Harness h;
+    Client client(h);
+    client.send(http_request("PUT", "/v2/keys/p/big", "value=v1", fields) +
+                http_request("PUT", "/v2/keys/p/small", "value=v2"));
+    REQUIRE(h.run_until([&] { return h.service.keys_calls.size() == 1; }));
+    CHECK(h.service.keys_calls[0].key == "/p/big");
+    CHECK(h.service.keys_calls[0].value == "v1");
+    h.service.deliver_keys(set_result("/p/big", "v1", 5));
+    REQUIRE(h.run_until([&] { return h.service.keys_calls.size() == 2; }));
+    CHECK(h.service.keys_calls[1].key == "/p/small");
+    CHECK(h.service.keys_calls[1].value == "v2");
+    h.service.deliver_keys(set_result("/p/small", "v2", 6));
+    REQUIRE(h.run_until([&] { return has_complete_responses(client, 2); }));
+    auto responses = parse_responses(client.received());
+    CHECK(responses[0].status == 201);
+    CHECK(responses[1].status == 201);
+    CHECK(responses[1].body.find("\"/p/small\"") != std::string::npos);
+}
+
+TEST_CASE("session: many small fields are served when their count passes the arena", "[http]") {
+    std::string fields;
+    for (int i = 0; i < 400; ++i) fields += "X-F" + std::to_string(i) + ": v\r\n";
+    Harness h;
+    Client client(h);
+    client.send(http_request("GET", "/version", "", fields));
+    REQUIRE(h.run_until([&] { return has_complete_responses(client, 1); }));
+    auto responses = parse_responses(client.received());
+    CHECK(responses[0].status == 200);
+    CHECK_FALSE(client.eof());
+}
+
 TEST_CASE("session: a waiting watch sends fields at once and its event chunked when fired",
           "[http]") {
     Harness h;

@@ -140,10 +140,11 @@ TEST_CASE("v2_keys: valid parameters fill the request when all are given", "[htt
     CHECK_FALSE(head.request.quorum);
 }
 
-Request keys_request(std::string method, std::string target, std::string body = "") {
+/// The Request views `method` and `target`, which callers pass as literals.
+Request keys_request(std::string_view method, std::string_view target, std::string body = "") {
     Request request;
-    request.method = std::move(method);
-    request.target = std::move(target);
+    request.method = method;
+    request.target = target;
     request.content_type = body.empty() ? "" : kForm;
     request.body = std::move(body);
     return request;

@@ -121,9 +121,12 @@ void check_step(const nlohmann::json& step, int* replayed) {
     FakeService service;
     service.info = testing::corpus_cluster();
     Router router{service, {"http://127.0.0.1:23790"}};
+    // The Request views these two, so they live as long as it.
+    std::string method = request["method"].get<std::string>();
+    std::string target = expand_text(request["path"].get<std::string>());
     Request http_request;
-    http_request.method = request["method"].get<std::string>();
-    http_request.target = expand_text(request["path"].get<std::string>());
+    http_request.method = method;
+    http_request.target = target;
     http_request.body = request_body(request);
     auto exchange = std::make_shared<FakeExchange>();
     router.route(http_request, exchange);
