@@ -24,13 +24,24 @@ std::optional<std::int64_t> expiration_for(std::optional<std::uint64_t> ttl_seco
 }
 
 ApplyResult Store::apply(const Command& command) {
+    return apply_command(command, command.request.value.value_or(std::string()));
+}
+
+ApplyResult Store::apply(Command&& command) {
+    // A value is often hundreds of bytes; the decoded command is thrown away after
+    // apply, so the store can take the value's buffer.
+    std::string value = std::move(command.request.value).value_or(std::string());
+    return apply_command(command, std::move(value));
+}
+
+ApplyResult Store::apply_command(const Command& command, std::string v2_value) {
     // Stream watches that started in the past get their backlog before this command's
     // events, whatever the command is.
     v2_.catch_up_stream_watchers();
     V2Outcome outcome;
     switch (command.kind) {
         case Command::Kind::kV2Write:
-            outcome = apply_write(command.request, command.now_unix_nanos);
+            outcome = apply_write(command.request, std::move(v2_value), command.now_unix_nanos);
             break;
         case Command::Kind::kV2QuorumGet:
             outcome = v2_.get(command.request.key, command.request.recursive,
@@ -78,10 +89,10 @@ V3ApplyResult Store::apply_v3(const Command& command) {
     }
 }
 
-V2Outcome Store::apply_write(const service::V2Request& request, std::int64_t now_unix_nanos) {
+V2Outcome Store::apply_write(const service::V2Request& request, std::string value,
+                             std::int64_t now_unix_nanos) {
     using service::V2Method;
     const V2TtlOptions ttl{expiration_for(request.ttl, now_unix_nanos), request.refresh};
-    std::string value = request.value.value_or(std::string());
     const std::string prev_value = request.prev_value.value_or(std::string());
     // [etcd: server/etcdserver/apply_v2.go] an empty prevValue and prevIndex 0 are
     // "no condition".

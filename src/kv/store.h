@@ -81,6 +81,11 @@ public:
     /// `error` with the current index; they consume no index.
     ApplyResult apply(const Command& command);
 
+    /// The same as apply(const Command&), but a v2 write's value is moved out of
+    /// `command` into the store instead of copied; `command.request.value` is left
+    /// unspecified and every other field untouched.
+    ApplyResult apply(Command&& command);
+
     /// A local (serializable) GET. `now_unix_nanos` only renders ttl. Not counted in
     /// the statistics: the caller counts it with count_get. headers.etcd_index is the
     /// current index; raft_index and raft_term are left 0 for node/ to fill.
@@ -171,7 +176,10 @@ public:
     [[nodiscard]] Status check_invariants() const;
 
 private:
-    V2Outcome apply_write(const service::V2Request& request, std::int64_t now_unix_nanos);
+    /// Both apply overloads: `v2_value` is the v2 request's value (empty when unset).
+    ApplyResult apply_command(const Command& command, std::string v2_value);
+    V2Outcome apply_write(const service::V2Request& request, std::string value,
+                          std::int64_t now_unix_nanos);
     V3ApplyResult apply_v3(const Command& command);
 
     V2Store v2_;

@@ -47,6 +47,22 @@ service::V2Node event_node(std::string_view key, bool dir, Revision created_inde
     return node;
 }
 
+/// The expiration a create or set stores: unset for times before kMinExpireUnixNanos.
+std::optional<std::int64_t> effective_expiration(std::optional<std::int64_t> expire_unix_nanos) {
+    if (expire_unix_nanos && *expire_unix_nanos < kMinExpireUnixNanos) return std::nullopt;
+    return expire_unix_nanos;
+}
+
+/// render_node of a file that is about to be overwritten: its value is moved into the
+/// rendering rather than copied, and `node.value` is left empty.
+service::V2Node render_node_taking_value(V2TreeNode& node, std::int64_t now_unix_nanos) {
+    std::string value = std::move(node.value);
+    node.value.clear();
+    service::V2Node rendered = render_node(node, false, now_unix_nanos);
+    rendered.value = std::move(value);
+    return rendered;
+}
+
 void render_expiration(const V2TreeNode& node, std::int64_t now_unix_nanos, service::V2Node* out) {
     const service::V2Node rendered = render_node(node, false, now_unix_nanos);
     out->expiration_unix_nanos = rendered.expiration_unix_nanos;
@@ -80,10 +96,10 @@ V2TreeNode* V2Store::find_compared_file(const std::string& clean, std::string_vi
     const bool index_matches = prev_index == 0 || node.modified_index == prev_index;
     const bool value_matches = prev_value.empty() || node.value == prev_value;
     if (!index_matches || !value_matches) {
-        *refused = fail(errors::kV2TestFailed,
-                        compare_fail_cause(node, prev_value, prev_index, value_matches,
-                                           index_matches),
-                        fail_counter);
+        *refused =
+            fail(errors::kV2TestFailed,
+                 compare_fail_cause(node, prev_value, prev_index, value_matches, index_matches),
+                 fail_counter);
         return nullptr;
     }
     return &node;
@@ -119,19 +135,39 @@ V2Outcome V2Store::set(std::string_view key, bool dir, std::string value, V2TtlO
         }
         value = found.node->value;
     }
-    std::optional<service::V2Node> prev;
-    if (found.node != nullptr) prev = render_node(*found.node, false, now_unix_nanos);
+    if (found.node != nullptr && !found.node->is_dir && !dir) {
+        return replace_file(*found.node, std::move(value), ttl, now_unix_nanos);
+    }
 
+    // internal_create renders the replaced file (a file replaced by a dir) as prevNode.
     V2Outcome outcome = internal_create(clean, dir, std::move(value), false, true,
                                         ttl.expire_unix_nanos, kActionSet, now_unix_nanos);
     if (outcome.error) {
         ++state_.stats.sets_fail;
         return outcome;
     }
-    outcome.event->prev_node = std::move(prev);
     publish(*outcome.event, ttl.refresh, {});
     ++state_.stats.sets_success;
     return outcome;
+}
+
+V2Outcome V2Store::replace_file(V2TreeNode& node, std::string value, V2TtlOptions ttl,
+                                std::int64_t now_unix_nanos) {
+    // The most common write, a PUT over an existing file. etcd's Set removes the file
+    // and creates a new one [etcd: v2store/store.go internalCreate with replace]; the
+    // client sees only the new node (createdIndex = modifiedIndex = the new index) and
+    // the old one as prevNode, so the node is rewritten in place instead.
+    const Revision next_index = state_.current_index + 1;
+    service::V2Event event;
+    event.action = kActionSet;
+    event.prev_node = render_node_taking_value(node, now_unix_nanos);
+    state_.tree.overwrite_file(node, std::move(value), next_index,
+                               effective_expiration(ttl.expire_unix_nanos));
+    state_.current_index = next_index;
+    event.node = render_node(node, false, now_unix_nanos);
+    publish(event, ttl.refresh, {});
+    ++state_.stats.sets_success;
+    return V2Outcome{std::nullopt, std::move(event)};
 }
 
 V2Outcome V2Store::create(std::string_view key, bool dir, std::string value, bool unique,
@@ -151,14 +187,11 @@ V2Outcome V2Store::internal_create(std::string_view key, bool dir, std::string v
                                    bool replace, std::optional<std::int64_t> expire_unix_nanos,
                                    const char* action, std::int64_t now_unix_nanos) {
     const Revision next_index = state_.current_index + 1;
-    std::string path(key);
-    if (unique) path += "/" + in_order_name(next_index);
-    path = clean_path(path);
+    const std::string path =
+        unique ? clean_path(std::string(key) + "/" + in_order_name(next_index)) : clean_path(key);
     // [etcd: v2store/store.go readonlySet] the root is read only.
     if (path == "/") return fail(errors::kV2RootReadOnly, "/", nullptr);
-    if (expire_unix_nanos && *expire_unix_nanos < kMinExpireUnixNanos) {
-        expire_unix_nanos.reset();
-    }
+    expire_unix_nanos = effective_expiration(expire_unix_nanos);
 
     const V2Lookup parent = state_.tree.ensure_dir(parent_path(path), next_index);
     if (parent.node == nullptr) {

@@ -152,6 +152,9 @@ private:
     V2Outcome internal_create(std::string_view key, bool dir, std::string value, bool unique,
                               bool replace, std::optional<std::int64_t> expire_unix_nanos,
                               const char* action, std::int64_t now_unix_nanos);
+    /// set() over an existing file, which stays a file: rewrites the node in place.
+    V2Outcome replace_file(V2TreeNode& node, std::string value, V2TtlOptions ttl,
+                           std::int64_t now_unix_nanos);
     /// Records the event under the current index, then notifies (or, for a refresh,
     /// only records it).
     void publish(const service::V2Event& event, bool refresh,

@@ -5,7 +5,30 @@
 
 namespace consensus::kv {
 
+namespace {
+
+/// Whether `path` is already what clean_path would return: rooted, and free of empty,
+/// "." and ".." components and of a trailing slash.
+bool is_clean_path(std::string_view path) {
+    if (path.empty() || path.front() != '/') return false;
+    if (path.size() == 1) return true;
+    std::size_t start = 1;
+    while (start <= path.size()) {
+        std::size_t end = path.find('/', start);
+        if (end == std::string_view::npos) end = path.size();
+        const std::string_view component = path.substr(start, end - start);
+        if (component.empty() || component == "." || component == "..") return false;
+        start = end + 1;
+    }
+    return true;
+}
+
+}  // namespace
+
 std::string clean_path(std::string_view path) {
+    // Keys arrive clean from http/ almost always; checking is cheaper than rebuilding
+    // them through a vector of components on every apply.
+    if (is_clean_path(path)) return std::string(path);
     std::vector<std::string_view> components;
     std::size_t start = 0;
     while (start <= path.size()) {
@@ -29,11 +52,11 @@ std::string clean_path(std::string_view path) {
     return clean;
 }
 
-std::string parent_path(std::string_view clean) {
+std::string_view parent_path(std::string_view clean) {
     CONSENSUS_ASSERT(clean.size() > 1);
     const std::size_t slash = clean.rfind('/');
-    if (slash == 0) return "/";
-    return std::string(clean.substr(0, slash));
+    // The parent is a prefix of the path ("/" for a top-level key), so no copy is made.
+    return clean.substr(0, slash == 0 ? 1 : slash);
 }
 
 std::string_view base_name(std::string_view clean) {
@@ -56,18 +79,24 @@ std::string join_path(std::string_view parent, std::string_view name) {
     return joined;
 }
 
-/// Splits a clean path into its components ("/" has none).
-std::vector<std::string_view> components_of(std::string_view clean) {
-    std::vector<std::string_view> components;
-    std::size_t start = 1;
-    while (start < clean.size()) {
-        std::size_t end = clean.find('/', start);
-        if (end == std::string_view::npos) end = clean.size();
-        components.push_back(clean.substr(start, end - start));
-        start = end + 1;
+/// Walks the components of a clean path in order ("/" has none) without allocating:
+/// next() gives the following component, or false when there is none left.
+class ComponentWalk {
+public:
+    explicit ComponentWalk(std::string_view clean) : clean_(clean) {}
+    bool next(std::string_view* component) {
+        if (start_ >= clean_.size()) return false;
+        std::size_t end = clean_.find('/', start_);
+        if (end == std::string_view::npos) end = clean_.size();
+        *component = clean_.substr(start_, end - start_);
+        start_ = end + 1;
+        return true;
     }
-    return components;
-}
+
+private:
+    std::string_view clean_;
+    std::size_t start_ = 1;
+};
 
 }  // namespace
 
@@ -109,7 +138,9 @@ bool V2Tree::ExpiryOrder::operator()(const V2TreeNode* left, const V2TreeNode* r
 
 V2Lookup V2Tree::find(std::string_view clean) const {
     V2TreeNode* current = root_.get();
-    for (std::string_view name : components_of(clean)) {
+    ComponentWalk walk(clean);
+    std::string_view name;
+    while (walk.next(&name)) {
         if (!current->is_dir) {
             // [etcd: v2store/store.go internalGet] names the file met on the way.
             return V2Lookup{nullptr, 104, current->path};
@@ -124,22 +155,22 @@ V2Lookup V2Tree::find(std::string_view clean) const {
 }
 
 V2Lookup V2Tree::ensure_dir(std::string_view clean, Revision index) {
-    // Check first, then create: the walk fails only on a file, and components after a
-    // file cannot exist, so no dir is created for a request that fails.
+    // One walk: existing dirs are followed, and from the first missing component on
+    // everything is created. The walk fails only on a file, and components below a
+    // missing one cannot exist, so no dir is created for a request that fails.
     V2TreeNode* current = root_.get();
-    const std::vector<std::string_view> names = components_of(clean);
-    for (std::string_view name : names) {
-        auto child = current->children.find(name);
-        if (child == current->children.end()) break;
-        if (!child->second->is_dir) return V2Lookup{nullptr, 104, child->second->path};
-        current = child->second.get();
-    }
-    current = root_.get();
-    for (std::string_view name : names) {
-        auto child = current->children.find(name);
-        if (child != current->children.end()) {
-            current = child->second.get();
-            continue;
+    ComponentWalk walk(clean);
+    std::string_view name;
+    bool creating = false;
+    while (walk.next(&name)) {
+        if (!creating) {
+            auto child = current->children.find(name);
+            if (child != current->children.end()) {
+                if (!child->second->is_dir) return V2Lookup{nullptr, 104, child->second->path};
+                current = child->second.get();
+                continue;
+            }
+            creating = true;
         }
         current = &add_child(*current, name, true, {}, index, std::nullopt);
     }
@@ -151,7 +182,6 @@ V2TreeNode& V2Tree::add_child(V2TreeNode& parent, std::string_view name, bool is
                               std::optional<std::int64_t> expire_unix_nanos) {
     CONSENSUS_ASSERT(parent.is_dir);
     CONSENSUS_ASSERT(!name.empty());
-    CONSENSUS_ASSERT(parent.children.find(name) == parent.children.end());
     auto node = std::make_unique<V2TreeNode>();
     node->path = join_path(parent.path, name);
     node->is_dir = is_dir;
@@ -160,9 +190,20 @@ V2TreeNode& V2Tree::add_child(V2TreeNode& parent, std::string_view name, bool is
     node->modified_index = index;
     node->parent = &parent;
     V2TreeNode& added = *node;
-    parent.children.emplace(std::string(name), std::move(node));
+    const bool inserted = parent.children.emplace(std::string(name), std::move(node)).second;
+    CONSENSUS_ASSERT(inserted);
     set_expiration(added, expire_unix_nanos);
     return added;
+}
+
+void V2Tree::overwrite_file(V2TreeNode& node, std::string value, Revision index,
+                            std::optional<std::int64_t> expire_unix_nanos) {
+    CONSENSUS_ASSERT(!node.is_dir);
+    CONSENSUS_ASSERT(node.parent != nullptr);
+    node.value = std::move(value);
+    node.created_index = index;
+    node.modified_index = index;
+    set_expiration(node, expire_unix_nanos);
 }
 
 void V2Tree::remove(V2TreeNode& node, std::vector<std::string>* removed_paths) {

@@ -23,8 +23,9 @@ namespace consensus::kv {
 /// way before walking the tree, so apply never depends on how a key was spelled.
 std::string clean_path(std::string_view path);
 
-/// The parent of a clean path ("/a/b" -> "/a", "/a" -> "/"). Precondition: not "/".
-std::string parent_path(std::string_view clean);
+/// The parent of a clean path ("/a/b" -> "/a", "/a" -> "/"): a view into `clean`, valid
+/// as long as it is. Precondition: not "/".
+std::string_view parent_path(std::string_view clean);
 
 /// The last component of a clean path ("/a/b" -> "b"; "" for "/").
 std::string_view base_name(std::string_view clean);
@@ -88,6 +89,13 @@ public:
     /// without such a child. Returns the new node (owned by `parent`).
     V2TreeNode& add_child(V2TreeNode& parent, std::string_view name, bool is_dir, std::string value,
                           Revision index, std::optional<std::int64_t> expire_unix_nanos);
+
+    /// Replaces file `node` by a new file of the same name in place: value, created and
+    /// modified index `index`, and expiration (the expiration index follows). Observably
+    /// the same as remove + add_child, without freeing and allocating the node.
+    /// Precondition: node is a file (so not the root).
+    void overwrite_file(V2TreeNode& node, std::string value, Revision index,
+                        std::optional<std::int64_t> expire_unix_nanos);
 
     /// Removes `node` and everything below it. Appends each removed path to
     /// `removed_paths` in etcd's order (children depth-first in key order, then the

@@ -27,8 +27,10 @@ std::uint64_t WatcherHub::add(std::string key, bool recursive, bool stream, Revi
 
 void WatcherHub::notify(const service::V2Event& event, Revision index,
                         const std::vector<std::string>& removed_paths) {
+    // Most writes happen with nobody watching; then there is no path to look up.
+    if (by_key_.empty()) return;
     for (const std::string& path : removed_paths) notify_path(event, index, path, true);
-    const std::string& key = event.node.key;
+    const std::string_view key = event.node.key;
     notify_path(event, index, "/", false);
     for (std::size_t i = 1; i < key.size(); ++i) {
         if (key[i] == '/') notify_path(event, index, key.substr(0, i), false);
@@ -36,7 +38,7 @@ void WatcherHub::notify(const service::V2Event& event, Revision index,
     if (key.size() > 1) notify_path(event, index, key, false);
 }
 
-void WatcherHub::notify_path(const service::V2Event& event, Revision index, const std::string& path,
+void WatcherHub::notify_path(const service::V2Event& event, Revision index, std::string_view path,
                              bool deleted) {
     auto list = by_key_.find(path);
     if (list == by_key_.end()) return;

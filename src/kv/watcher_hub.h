@@ -74,7 +74,7 @@ private:
         service::V2WatchSink sink;
     };
 
-    void notify_path(const service::V2Event& event, Revision index, const std::string& path,
+    void notify_path(const service::V2Event& event, Revision index, std::string_view path,
                      bool deleted);
     void remove(std::uint64_t watch_id);
 

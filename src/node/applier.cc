@@ -121,8 +121,10 @@ void Applier::apply_kv_command(const raft::Entry& entry, const std::string& byte
                   command.status().to_string().c_str());
         return;
     }
-    kv::ApplyResult result = store_.apply(command.value());
-    if (command.value().request_id == 0) return;
+    const std::uint64_t request_id = command.value().request_id;
+    // The decoded command is not needed afterwards, so its value moves into the store.
+    kv::ApplyResult result = store_.apply(std::move(command.value()));
+    if (request_id == 0) return;
     Outcome outcome;
     outcome.error = std::move(result.error);
     outcome.event = std::move(result.event);
@@ -130,7 +132,7 @@ void Applier::apply_kv_command(const raft::Entry& entry, const std::string& byte
     outcome.v3 = std::move(result.v3);
     outcome.raft_index = entry.index;
     outcome.raft_term = entry.term;
-    pending_.complete(command.value().request_id, std::move(outcome));
+    pending_.complete(request_id, std::move(outcome));
 }
 
 void Applier::apply_conf_change(const raft::Entry& entry) {

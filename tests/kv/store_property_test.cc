@@ -288,5 +288,95 @@ TEST_CASE("store property: set, get and delete agree with a naive model when ops
     CHECK(restored.save_snapshot() == store.save_snapshot());
 }
 
+// Overwrites rewrite nodes in place, so the expiration index must follow every change of
+// a key's TTL. Random sets (with and without a TTL), updates, deletes and expire syncs
+// on a few flat keys, against a model that keeps each key's expiration in a plain map.
+TEST_CASE("store property: keys expire when a naive model says so when ttls change at random",
+          "[kv][property]") {
+    const std::uint64_t seed = GENERATE(1, 2, 3, 4, 5, 6);
+    INFO("seed " << seed);
+    std::mt19937_64 random(seed);
+    struct ModelKey {
+        std::string value;
+        std::optional<std::int64_t> expire_unix_nanos;
+    };
+    std::map<std::string, ModelKey> model;
+    Revision model_index = 0;
+    std::int64_t now = kNow;
+    Store store;
+
+    for (int step = 0; step < 2000; ++step) {
+        const std::string key = "/k" + std::to_string(random() % 5);
+        const std::uint64_t ttl = random() % 4;  // 0 is no TTL
+        const std::optional<std::int64_t> expire =
+            ttl == 0 ? std::nullopt
+                     : std::optional<std::int64_t>(now + static_cast<std::int64_t>(ttl) * kSecond);
+        const std::string value = std::to_string(step);
+        const int op = static_cast<int>(random() % 6);
+        INFO("step " << step << " op " << op << " key " << key << " ttl " << ttl);
+        switch (op) {
+            case 0:
+            case 1: {
+                Req req = put(key, value);
+                if (ttl != 0) req.ttl(ttl);
+                REQUIRE_FALSE(apply(store, req, now).error);
+                model[key] = ModelKey{value, expire};
+                ++model_index;
+                break;
+            }
+            case 2: {
+                Req req = put(key, value).prev_exist(true);
+                if (ttl != 0) req.ttl(ttl);
+                const ApplyResult result = apply(store, req, now);
+                CHECK(result.error.has_value() == (model.count(key) == 0));
+                if (model.count(key) != 0) {
+                    model[key] = ModelKey{value, expire};
+                    ++model_index;
+                }
+                break;
+            }
+            case 3: {
+                const ApplyResult result = apply(store, del(key), now);
+                CHECK(result.error.has_value() == (model.count(key) == 0));
+                if (model.erase(key) != 0) ++model_index;
+                break;
+            }
+            default: {
+                now += static_cast<std::int64_t>(random() % (2 * kSecond));
+                REQUIRE_FALSE(expire_sync(store, now).error);
+                for (auto entry = model.begin(); entry != model.end();) {
+                    const auto& expires = entry->second.expire_unix_nanos;
+                    if (expires && *expires <= now) {
+                        entry = model.erase(entry);
+                        ++model_index;
+                    } else {
+                        ++entry;
+                    }
+                }
+                break;
+            }
+        }
+        REQUIRE(store.current_index() == model_index);
+        REQUIRE(store.check_invariants().is_ok());
+        std::optional<std::int64_t> next;
+        for (const auto& [name, entry] : model) {
+            if (entry.expire_unix_nanos && (!next || *entry.expire_unix_nanos < *next)) {
+                next = entry.expire_unix_nanos;
+            }
+        }
+        CHECK(store.next_expiration_unix_nanos() == next);
+        for (int k = 0; k < 5; ++k) {
+            const std::string probe = "/k" + std::to_string(k);
+            INFO("probe " << probe);
+            const service::V2Result read = local_get(store, get(probe), now);
+            const auto expected = model.find(probe);
+            REQUIRE(read.event.has_value() == (expected != model.end()));
+            if (expected == model.end()) continue;
+            CHECK(read.event->node.value == expected->second.value);
+            CHECK(read.event->node.expiration_unix_nanos == expected->second.expire_unix_nanos);
+        }
+    }
+}
+
 }  // namespace
 }  // namespace consensus::kv::test

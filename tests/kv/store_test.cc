@@ -461,6 +461,27 @@ TEST_CASE("store: keys are cleaned like Go's path.Clean when they are applied", 
     CHECK(clean_path("/..") == "/");
 }
 
+TEST_CASE("store: clean paths stay as they are and dotted names are kept when cleaned", "[kv]") {
+    const std::vector<std::pair<std::string, std::string>> table = {
+        {"/", "/"},           {"/a", "/a"},       {"/...", "/..."}, {"/a/.b", "/a/.b"},
+        {"/a/..b", "/a/..b"}, {"/a/b.", "/a/b."}, {"/a/.", "/a"},   {"/a/..", "/"},
+        {"//", "/"},          {"/a/b/.", "/a/b"}, {".", "/"},       {"/./a", "/a"},
+    };
+    for (const auto& [spelled, clean] : table) {
+        INFO("path " << spelled);
+        CHECK(clean_path(spelled) == clean);
+    }
+}
+
+TEST_CASE("store: the parent of a clean path is its prefix up to the last slash", "[kv]") {
+    CHECK(parent_path("/a") == "/");
+    CHECK(parent_path("/a/b") == "/a");
+    CHECK(parent_path("/a/b/c") == "/a/b");
+    const std::string path = "/x/y";
+    const std::string_view parent = parent_path(path);
+    CHECK(parent.data() == path.data());
+}
+
 TEST_CASE("store: quorum gets are counted and local gets are counted by the caller", "[kv]") {
     Store store;
     REQUIRE_FALSE(apply(store, put("/q", "v")).error);
@@ -521,6 +542,73 @@ TEST_CASE("store: a very deep key is created, restored and deleted when applied"
     const ApplyResult removed = apply(store, del("/d").recursive());
     REQUIRE(removed.event.has_value());
     CHECK(removed.etcd_index == 2);
+}
+
+TEST_CASE("store: an overwritten file survives a snapshot when it is restored", "[kv]") {
+    Store store;
+    REQUIRE_FALSE(apply(store, put("/d/a", "1").ttl(60)).error);
+    REQUIRE_FALSE(apply(store, put("/d/b", "2")).error);
+    REQUIRE_FALSE(apply(store, put("/d/a", "3")).error);
+    REQUIRE_FALSE(apply(store, put("/d/b", "4").ttl(30)).error);
+    REQUIRE(store.check_invariants().is_ok());
+    Store restored;
+    REQUIRE(restored.restore_snapshot(store.save_snapshot()).is_ok());
+    REQUIRE(restored.check_invariants().is_ok());
+    CHECK(restored.save_snapshot() == store.save_snapshot());
+    const service::V2Result listing = local_get(restored, get("/d").recursive());
+    REQUIRE(listing.event.has_value());
+    REQUIRE(listing.event->node.nodes.size() == 2);
+    const service::V2Node& a = listing.event->node.nodes[0];
+    CHECK(a.value == "3");
+    CHECK(a.created_index == 3);
+    CHECK(a.modified_index == 3);
+    CHECK_FALSE(a.expiration_unix_nanos.has_value());
+    const service::V2Node& b = listing.event->node.nodes[1];
+    CHECK(b.value == "4");
+    CHECK(b.created_index == 4);
+    CHECK(b.expiration_unix_nanos == kNow + 30 * kSecond);
+    CHECK(restored.next_expiration_unix_nanos() == kNow + 30 * kSecond);
+}
+
+TEST_CASE("store: applying a moved command matches applying a copy when writes are replayed",
+          "[kv]") {
+    const std::vector<Req> writes = {
+        put("/a", "1"),
+        put("/a", "2").ttl(10),
+        put("/a/b", "x"),
+        put("/d").dir(),
+        put("/d", "file"),
+        put("/a").dir(),
+        put("/a", "3").refresh().ttl(5),
+        post("/q").value("in order"),
+        put("/a", "4").prev_value("2"),
+        del("/a").prev_index(2),
+    };
+    Store copied;
+    Store moved;
+    for (const Req& write : writes) {
+        Command command;
+        command.kind = Command::Kind::kV2Write;
+        command.request_id = 9;
+        command.now_unix_nanos = kNow;
+        command.request = write.request;
+        const ApplyResult from_copy = copied.apply(command);
+        Command taken = command;
+        const ApplyResult from_move = moved.apply(std::move(taken));
+        INFO("key " << write.request.key);
+        CHECK(from_copy.error.has_value() == from_move.error.has_value());
+        CHECK(from_copy.event.has_value() == from_move.event.has_value());
+        if (from_copy.event && from_move.event) {
+            CHECK(from_copy.event->node.value == from_move.event->node.value);
+            CHECK(from_copy.event->node.modified_index == from_move.event->node.modified_index);
+        }
+        CHECK(from_copy.etcd_index == from_move.etcd_index);
+        // Only the value is taken; the rest of the command is left as it was.
+        CHECK(taken.request_id == 9);
+        CHECK(taken.request.key == write.request.key);
+    }
+    CHECK(copied.save_snapshot() == moved.save_snapshot());
+    REQUIRE(moved.check_invariants().is_ok());
 }
 
 TEST_CASE("store: a noop changes nothing when applied", "[kv]") {

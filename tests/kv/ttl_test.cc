@@ -238,6 +238,74 @@ TEST_CASE("ttl: a dir keeps its modifiedIndex when its ttl is updated", "[kv]") 
     CHECK(child_keys(listing.event->node) == std::vector<std::string>{"/d/c"});
 }
 
+TEST_CASE("ttl: a key set with a ttl never expires when it is overwritten without one", "[kv]") {
+    Store store;
+    REQUIRE_FALSE(apply(store, put("/k", "short-lived").ttl(5)).error);
+    const ApplyResult overwrite = apply(store, put("/k", "permanent"), kNow + kSecond);
+    REQUIRE(overwrite.event.has_value());
+    CHECK(overwrite.event->action == "set");
+    CHECK_FALSE(overwrite.event->node.expiration_unix_nanos.has_value());
+    CHECK_FALSE(overwrite.event->node.ttl.has_value());
+    REQUIRE(overwrite.event->prev_node.has_value());
+    CHECK(overwrite.event->prev_node->value == "short-lived");
+    CHECK(overwrite.event->prev_node->expiration_unix_nanos == kNow + 5 * kSecond);
+    CHECK(overwrite.event->prev_node->ttl == 4);
+    CHECK_FALSE(store.next_expiration_unix_nanos().has_value());
+    REQUIRE(store.check_invariants().is_ok());
+
+    CHECK(expire_sync(store, kNow + 10 * kSecond).etcd_index == 2);
+    const service::V2Result kept = local_get(store, get("/k"), kNow + 10 * kSecond);
+    REQUIRE(kept.event.has_value());
+    CHECK(kept.event->node.value == "permanent");
+    CHECK(store.stats().expire_count == 0);
+}
+
+TEST_CASE("ttl: an overwrite with a different ttl expires the key at the new time", "[kv]") {
+    Store store;
+    REQUIRE_FALSE(apply(store, put("/k", "v1").ttl(5)).error);
+    REQUIRE_FALSE(apply(store, put("/other", "o").ttl(20)).error);
+    const ApplyResult longer = apply(store, put("/k", "v2").ttl(50), kNow + kSecond);
+    REQUIRE(longer.event.has_value());
+    CHECK(longer.event->node.created_index == 3);
+    CHECK(longer.event->node.modified_index == 3);
+    CHECK(longer.event->node.expiration_unix_nanos == kNow + 51 * kSecond);
+    CHECK(longer.event->node.ttl == 50);
+    // The earliest expiration is now the other key's, not the overwritten one's.
+    CHECK(store.next_expiration_unix_nanos() == kNow + 20 * kSecond);
+    REQUIRE(store.check_invariants().is_ok());
+
+    CHECK(expire_sync(store, kNow + 10 * kSecond).etcd_index == 3);
+    CHECK(expire_sync(store, kNow + 20 * kSecond).etcd_index == 4);
+    CHECK(store.next_expiration_unix_nanos() == kNow + 51 * kSecond);
+    CHECK(expire_sync(store, kNow + 51 * kSecond - 1).etcd_index == 4);
+    const ApplyResult expired = expire_sync(store, kNow + 51 * kSecond);
+    CHECK(expired.etcd_index == 5);
+    CHECK(local_get(store, get("/k")).error.has_value());
+    CHECK_FALSE(store.next_expiration_unix_nanos().has_value());
+    REQUIRE(store.check_invariants().is_ok());
+
+    // A shorter ttl moves the expiration earlier just the same.
+    REQUIRE_FALSE(apply(store, put("/s", "a").ttl(100)).error);
+    REQUIRE_FALSE(apply(store, put("/s", "b").ttl(2)).error);
+    CHECK(store.next_expiration_unix_nanos() == kNow + 2 * kSecond);
+    CHECK(expire_sync(store, kNow + 2 * kSecond).etcd_index == 8);
+    CHECK(local_get(store, get("/s")).error.has_value());
+}
+
+TEST_CASE("ttl: a permanent key expires when it is overwritten with a ttl", "[kv]") {
+    Store store;
+    REQUIRE_FALSE(apply(store, put("/k", "v1")).error);
+    const ApplyResult overwrite = apply(store, put("/k", "v2").ttl(3));
+    REQUIRE(overwrite.event.has_value());
+    CHECK(overwrite.event->node.ttl == 3);
+    REQUIRE(overwrite.event->prev_node.has_value());
+    CHECK_FALSE(overwrite.event->prev_node->expiration_unix_nanos.has_value());
+    CHECK(store.next_expiration_unix_nanos() == kNow + 3 * kSecond);
+    REQUIRE(store.check_invariants().is_ok());
+    CHECK(expire_sync(store, kNow + 3 * kSecond).etcd_index == 3);
+    CHECK(local_get(store, get("/k")).error.has_value());
+}
+
 TEST_CASE("ttl: an expire sync consumes no index when nothing is due", "[kv]") {
     Store store;
     CHECK(expire_sync(store, kNow).etcd_index == 0);

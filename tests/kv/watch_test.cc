@@ -352,6 +352,58 @@ TEST_CASE("watch: sinks may cancel watches when they are called", "[kv]") {
     CHECK(store.stats().watchers == 0);
 }
 
+/// The fields of a set event a client sees.
+void check_same_event(const service::V2Event& seen, const service::V2Event& applied) {
+    CHECK(seen.action == applied.action);
+    CHECK(seen.node.key == applied.node.key);
+    CHECK(seen.node.value == applied.node.value);
+    CHECK(seen.node.created_index == applied.node.created_index);
+    CHECK(seen.node.modified_index == applied.node.modified_index);
+    CHECK(seen.node.expiration_unix_nanos == applied.node.expiration_unix_nanos);
+    REQUIRE(seen.prev_node.has_value());
+    REQUIRE(applied.prev_node.has_value());
+    CHECK(seen.prev_node->key == applied.prev_node->key);
+    CHECK(seen.prev_node->value == applied.prev_node->value);
+    CHECK(seen.prev_node->created_index == applied.prev_node->created_index);
+    CHECK(seen.prev_node->modified_index == applied.prev_node->modified_index);
+    CHECK(seen.prev_node->expiration_unix_nanos == applied.prev_node->expiration_unix_nanos);
+}
+
+TEST_CASE("watch: watchers and history get the writer's event when a file is overwritten", "[kv]") {
+    Store store;
+    REQUIRE_FALSE(apply(store, put("/dir/k", "old").ttl(30)).error);
+    SinkLog direct;
+    SinkLog recursive;
+    SinkLog stream;
+    REQUIRE(watch(store, get("/dir/k"), direct).watch_id != 0);
+    REQUIRE(watch(store, get("/").recursive(), recursive).watch_id != 0);
+    REQUIRE(watch(store, get("/dir").recursive().stream(), stream).watch_id != 0);
+
+    const ApplyResult overwrite = apply(store, put("/dir/k", "new"));
+    REQUIRE(overwrite.event.has_value());
+    const service::V2Event& applied = *overwrite.event;
+    CHECK(applied.action == "set");
+    CHECK(applied.node.key == "/dir/k");
+    CHECK(applied.node.value == "new");
+    CHECK(applied.node.created_index == 2);
+    CHECK(applied.node.modified_index == 2);
+    REQUIRE(applied.prev_node.has_value());
+    CHECK(applied.prev_node->value == "old");
+    CHECK(applied.prev_node->created_index == 1);
+    CHECK(applied.prev_node->expiration_unix_nanos == kNow + 30 * kSecond);
+
+    for (SinkLog* log : {&direct, &recursive, &stream}) {
+        REQUIRE(log->events.size() == 1);
+        check_same_event(log->events[0], applied);
+        CHECK(log->header_indices == std::vector<Revision>{2});
+    }
+    SinkLog past;
+    const Store::WatchStart from_history = watch(store, get("/dir/k").wait_index(2), past);
+    REQUIRE(from_history.immediate.has_value());
+    check_same_event(*from_history.immediate, applied);
+    REQUIRE(store.check_invariants().is_ok());
+}
+
 TEST_CASE("watch: cas, update and cad events reach watchers with their actions", "[kv]") {
     Store store;
     REQUIRE_FALSE(apply(store, put("/k", "1")).error);
