@@ -59,10 +59,6 @@ leveldb::Options make_leveldb_options(const Options& options, leveldb::Env* env,
     // skipping would silently drop acknowledged entries.
     result.paranoid_checks = true;
     result.write_buffer_size = options.leveldb_write_buffer_bytes;
-    // Entries are written once, read back rarely (catch-up, recovery) and deleted after
-    // the next snapshot, like etcd's uncompressed WAL: compressing every memtable flush
-    // and compaction costs CPU on each member for bytes that are soon gone.
-    result.compression = leveldb::kNoCompression;
     return result;
 }
 

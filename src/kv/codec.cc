@@ -13,15 +13,19 @@ void ByteWriter::put_bool(bool value) {
 }
 
 void ByteWriter::put_u32(std::uint32_t value) {
-    for (int shift = 0; shift < 32; shift += 8) {
-        put_u8(static_cast<std::uint8_t>(value >> shift));
-    }
+    char little_endian[4];
+    for (int i = 0; i < 4; ++i) little_endian[i] = static_cast<char>(value >> (8 * i));
+    bytes_.append(little_endian, sizeof(little_endian));
 }
 
 void ByteWriter::put_u64(std::uint64_t value) {
-    for (int shift = 0; shift < 64; shift += 8) {
-        put_u8(static_cast<std::uint8_t>(value >> shift));
-    }
+    char little_endian[8];
+    for (int i = 0; i < 8; ++i) little_endian[i] = static_cast<char>(value >> (8 * i));
+    bytes_.append(little_endian, sizeof(little_endian));
+}
+
+void ByteWriter::patch_u64(std::size_t offset, std::uint64_t value) {
+    for (std::size_t i = 0; i < 8; ++i) bytes_[offset + i] = static_cast<char>(value >> (8 * i));
 }
 
 void ByteWriter::put_i64(std::int64_t value) {

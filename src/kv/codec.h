@@ -23,6 +23,10 @@ namespace consensus::kv::detail {
 /// Appends encoded values to an owned buffer. Never fails.
 class ByteWriter {
 public:
+    ByteWriter() = default;
+    /// Continues `start`: what is written is appended after its bytes.
+    explicit ByteWriter(std::string start) : bytes_(std::move(start)) {}
+
     /// Appends one byte.
     void put_u8(std::uint8_t value);
     /// Appends 1 or 0.
@@ -37,6 +41,9 @@ public:
     void put_string(std::string_view bytes);
     /// Appends raw bytes without a length prefix.
     void put_raw(std::string_view bytes);
+    /// Overwrites the 8 bytes at `offset` (written by put_u64) with `value`.
+    /// Precondition: offset + 8 <= bytes().size().
+    void patch_u64(std::size_t offset, std::uint64_t value);
 
     /// The bytes written so far.
     const std::string& bytes() const { return bytes_; }

@@ -174,7 +174,21 @@ bool decode_history(ByteReader* reader, V2State* state) {
 }  // namespace
 
 std::string encode_snapshot(const V2State& v2, const V3State& v3) {
-    ByteWriter body;
+    std::string out;
+    append_snapshot(v2, v3, &out);
+    return out;
+}
+
+void append_snapshot(const V2State& v2, const V3State& v3, std::string* out) {
+    // One buffer from the header to the checksum: the body is not built aside and
+    // copied, since a snapshot can be most of the member's memory.
+    const std::size_t start = out->size();
+    ByteWriter body(std::move(*out));
+    body.put_raw(kMagic);
+    body.put_u8(kSnapshotFormatVersion);
+    const std::size_t length_offset = body.bytes().size();
+    body.put_u64(0);  // the body length, patched below
+    const std::size_t body_start = body.bytes().size();
     body.put_u64(v2.current_index);
     service::StoreStats stats = v2.stats;
     for (std::uint64_t* counter : counters_of(&stats)) body.put_u64(*counter);
@@ -189,14 +203,9 @@ std::string encode_snapshot(const V2State& v2, const V3State& v3) {
         if (event.event.prev_node) encode_node(*event.event.prev_node, &body);
     }
     encode_v3_state(v3, &body);
-
-    ByteWriter out;
-    out.put_raw(kMagic);
-    out.put_u8(kSnapshotFormatVersion);
-    out.put_u64(body.bytes().size());
-    out.put_raw(body.bytes());
-    out.put_u32(detail::crc32(out.bytes()));
-    return out.take();
+    body.patch_u64(length_offset, body.bytes().size() - body_start);
+    body.put_u32(detail::crc32(std::string_view(body.bytes()).substr(start)));
+    *out = body.take();
 }
 
 Result<SnapshotState> decode_snapshot(std::string_view bytes) {

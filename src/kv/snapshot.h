@@ -67,6 +67,8 @@ struct SnapshotState {
 
 /// Encodes the whole state in the current version. Never fails.
 std::string encode_snapshot(const V2State& v2, const V3State& v3);
+/// As encode_snapshot, appended to `out` (whose bytes before are kept as they are).
+void append_snapshot(const V2State& v2, const V3State& v3, std::string* out);
 
 /// Decodes bytes from encode_snapshot, of this or an older version. kCorruption for
 /// anything else.

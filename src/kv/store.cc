@@ -231,6 +231,10 @@ void Store::count_get(bool success) {
     v2_.count_get(success);
 }
 
+void Store::append_snapshot(std::string* out) const {
+    kv::append_snapshot(v2_.state(), v3_.state(), out);
+}
+
 std::string Store::save_snapshot() const {
     return encode_snapshot(v2_.state(), v3_.state());
 }

@@ -163,6 +163,8 @@ public:
     /// keyspace, revisions and leases) in the format of snapshot.h. Watchers are not
     /// included.
     std::string save_snapshot() const;
+    /// As save_snapshot, appended to `out`, so a caller that frames it does not copy it.
+    void append_snapshot(std::string* out) const;
 
     /// Replaces the state with a snapshot. kCorruption on damaged bytes, and then the
     /// state is unchanged. Registered watchers stay (as in etcd); v3 watchers get the

@@ -192,12 +192,17 @@ namespace {
 constexpr std::uint8_t kSnapshotDataVersion = 1;
 }  // namespace
 
-std::string encode_snapshot_data(const SnapshotData& data) {
+std::string encode_snapshot_data_head(std::string_view member_table) {
     detail::Writer writer;
     writer.u8(kSnapshotDataVersion);
-    writer.str(data.member_table);
-    writer.raw(data.store);
+    writer.str(member_table);
     return writer.take();
+}
+
+std::string encode_snapshot_data(const SnapshotData& data) {
+    std::string bytes = encode_snapshot_data_head(data.member_table);
+    bytes += data.store;
+    return bytes;
 }
 
 Result<SnapshotData> decode_snapshot_data(std::string_view bytes) {

@@ -77,6 +77,9 @@ struct SnapshotData {
     std::string store;
 };
 std::string encode_snapshot_data(const SnapshotData& data);
+/// The bytes of encode_snapshot_data before the store, which the caller appends
+/// (kv::Store::append_snapshot) so the store's bytes are written once, in place.
+std::string encode_snapshot_data_head(std::string_view member_table);
 /// kCorruption on an unknown version or truncated bytes.
 Result<SnapshotData> decode_snapshot_data(std::string_view bytes);
 

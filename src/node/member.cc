@@ -1,5 +1,7 @@
 #include "node/member.h"
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <set>
@@ -520,8 +522,14 @@ void Member::maybe_snapshot() {
     snapshot.metadata.index = applied;
     snapshot.metadata.term = applier_->applied_term();
     snapshot.metadata.conf_state = applier_->conf_state();
-    snapshot.data = encode_snapshot_data(SnapshotData{members_.encode(), store_.save_snapshot()});
+    snapshot.data = encode_snapshot_data_head(members_.encode());
+    store_.append_snapshot(&snapshot.data);
     Status saved = wal_->save_snapshot(snapshot);
+    // The encoded state can be as large as the store itself. Once written it is not
+    // needed (Wal::snapshot() reads the file back), so its memory goes back to the
+    // system now rather than staying in the allocator's free lists.
+    std::string().swap(snapshot.data);
+    ::malloc_trim(0);
     if (saved.code() == StatusCode::kIOError) fail_stop("saving a snapshot", saved);
     if (!saved.is_ok()) {
         LOG_WARN(kComponent, "snapshot at %llu not saved: %s", as_ull(applied),

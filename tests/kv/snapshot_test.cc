@@ -61,6 +61,21 @@ void check_same_view(Store& left, Store& right) {
     }
 }
 
+TEST_CASE("snapshot: appending to a buffer keeps its bytes and adds exactly the snapshot", "[kv]") {
+    Store original;
+    populate(original);
+    const std::string prefix = "framing before the store";
+    std::string buffer = prefix;
+    original.append_snapshot(&buffer);
+    REQUIRE(buffer.size() > prefix.size());
+    CHECK(buffer.substr(0, prefix.size()) == prefix);
+    const std::string appended = buffer.substr(prefix.size());
+    CHECK(appended == original.save_snapshot());
+    Store restored;
+    REQUIRE(restored.restore_snapshot(appended).is_ok());
+    check_same_view(original, restored);
+}
+
 TEST_CASE("snapshot: a restored store equals the original when the bytes are intact", "[kv]") {
     Store original;
     populate(original);

@@ -116,6 +116,10 @@ TEST_CASE("entry codec: conf change context and snapshot data round-trip when en
     CHECK(snapshot.value().member_table == data.member_table);
     CHECK(snapshot.value().store == data.store);
     CHECK_FALSE(consensus::node::decode_snapshot_data("\x02").is_ok());
+    // The head with the store appended after it is the same encoding.
+    std::string appended = consensus::node::encode_snapshot_data_head(data.member_table);
+    appended += data.store;
+    CHECK(appended == consensus::node::encode_snapshot_data(data));
 }
 
 TEST_CASE("metrics: the exposition names every required metric when rendered", "[node]") {
