@@ -105,26 +105,53 @@ std::string_view ByteReader::get_raw(std::size_t count) {
 
 namespace {
 
-std::array<std::uint32_t, 256> make_crc32_table() {
-    std::array<std::uint32_t, 256> table{};
+/// Slicing-by-8 tables for the reflected IEEE polynomial: tables[0] is the classic
+/// byte-at-a-time table, tables[k][b] the CRC of byte b followed by k zero bytes, so
+/// eight bytes are folded per step instead of one (a snapshot is checksummed whole,
+/// and can be tens of megabytes).
+using Crc32Tables = std::array<std::array<std::uint32_t, 256>, 8>;
+
+Crc32Tables make_crc32_tables() {
+    Crc32Tables tables{};
     for (std::uint32_t i = 0; i < 256; ++i) {
         std::uint32_t value = i;
         for (int bit = 0; bit < 8; ++bit) {
             value = (value & 1U) != 0 ? 0xEDB88320U ^ (value >> 1) : value >> 1;
         }
-        table[i] = value;
+        tables[0][i] = value;
     }
-    return table;
+    for (std::size_t k = 1; k < tables.size(); ++k) {
+        for (std::uint32_t i = 0; i < 256; ++i) {
+            const std::uint32_t previous = tables[k - 1][i];
+            tables[k][i] = tables[0][previous & 0xFFU] ^ (previous >> 8);
+        }
+    }
+    return tables;
+}
+
+std::uint32_t load_le32(const unsigned char* bytes) {
+    return static_cast<std::uint32_t>(bytes[0]) | static_cast<std::uint32_t>(bytes[1]) << 8 |
+           static_cast<std::uint32_t>(bytes[2]) << 16 | static_cast<std::uint32_t>(bytes[3]) << 24;
 }
 
 }  // namespace
 
 std::uint32_t crc32(std::string_view bytes) {
-    static const std::array<std::uint32_t, 256> table = make_crc32_table();
+    static const Crc32Tables tables = make_crc32_tables();
+    const auto* next = reinterpret_cast<const unsigned char*>(bytes.data());
+    std::size_t left = bytes.size();
     std::uint32_t crc = 0xFFFFFFFFU;
-    for (char c : bytes) {
-        crc = table[(crc ^ static_cast<std::uint8_t>(c)) & 0xFFU] ^ (crc >> 8);
+    while (left >= 8) {
+        const std::uint32_t low = load_le32(next) ^ crc;
+        const std::uint32_t high = load_le32(next + 4);
+        crc = tables[7][low & 0xFFU] ^ tables[6][(low >> 8) & 0xFFU] ^
+              tables[5][(low >> 16) & 0xFFU] ^ tables[4][low >> 24] ^ tables[3][high & 0xFFU] ^
+              tables[2][(high >> 8) & 0xFFU] ^ tables[1][(high >> 16) & 0xFFU] ^
+              tables[0][high >> 24];
+        next += 8;
+        left -= 8;
     }
+    for (; left > 0; --left, ++next) crc = tables[0][(crc ^ *next) & 0xFFU] ^ (crc >> 8);
     return crc ^ 0xFFFFFFFFU;
 }
 

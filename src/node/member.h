@@ -127,6 +127,8 @@ private:
     void apply_durable_committed();
     void observe_soft_state(const raft::SoftState& soft_state);
     void maybe_snapshot();
+    /// Applied entries since the last snapshot that trigger the next one.
+    Index snapshot_threshold() const;
     /// Deletes the next bounded chunk of entries an earlier snapshot released, at most
     /// once per tick (wal::Wal::compact), so the WAL does not keep them until the next
     /// snapshot. Only between synced writes: the loop writes nothing to the WAL while
@@ -192,6 +194,8 @@ private:
     bool ready_scheduled_ = false;
     /// Set by each tick, cleared when maybe_collect_wal_garbage runs.
     bool wal_garbage_due_ = false;
+    /// Whether maybe_snapshot has taken a snapshot since this process started.
+    bool snapshotted_since_start_ = false;
     /// Proposals of this loop turn, in arrival order: (request id, entry data).
     /// Invariant: empty, or a drain_ready is scheduled (ready_scheduled_ or stopping).
     std::vector<std::pair<std::uint64_t, std::string>> queued_proposals_;

@@ -61,6 +61,30 @@ void check_same_view(Store& left, Store& right) {
     }
 }
 
+TEST_CASE("snapshot: the checksum is CRC-32 (IEEE) at every length and alignment", "[kv]") {
+    CHECK(detail::crc32("") == 0U);
+    CHECK(detail::crc32("123456789") == 0xCBF43926U);  // the standard check value
+    // Byte-at-a-time reference, straight from the polynomial.
+    auto reference = [](std::string_view bytes) {
+        std::uint32_t crc = 0xFFFFFFFFU;
+        for (char c : bytes) {
+            crc ^= static_cast<std::uint8_t>(c);
+            for (int bit = 0; bit < 8; ++bit)
+                crc = (crc & 1U) != 0 ? 0xEDB88320U ^ (crc >> 1) : crc >> 1;
+        }
+        return crc ^ 0xFFFFFFFFU;
+    };
+    std::string data;
+    for (int i = 0; i < 300; ++i) data.push_back(static_cast<char>((i * 131 + 7) % 256));
+    for (std::size_t offset = 0; offset < 9; ++offset) {
+        for (std::size_t length = 0; offset + length <= data.size(); length += 7) {
+            const std::string_view piece = std::string_view(data).substr(offset, length);
+            INFO("offset " << offset << " length " << length);
+            CHECK(detail::crc32(piece) == reference(piece));
+        }
+    }
+}
+
 TEST_CASE("snapshot: appending to a buffer keeps its bytes and adds exactly the snapshot", "[kv]") {
     Store original;
     populate(original);
