@@ -36,11 +36,6 @@ std::string escape_path(std::string_view path);
 /// no trailing slash except for "/" itself, and "." for an empty relative path.
 std::string clean_path(std::string_view path);
 
-/// For a rooted path: true when clean_path(path) == path (no empty, "." or ".."
-/// element and no trailing slash, or "/" itself), found without building the cleaned
-/// path. False for a path that does not start with '/'.
-bool is_clean_path(std::string_view path);
-
 /// strconv.ParseBool: 1 t T TRUE true True / 0 f F FALSE false False.
 std::optional<bool> parse_go_bool(std::string_view text);
 

@@ -180,12 +180,6 @@ void append_sorted_head(std::string* out, const Response& response, const HeadOp
 
 }  // namespace
 
-std::string serialize_head(const Response& response, const HeadOptions& options) {
-    std::string head;
-    append_head(&head, response, options);
-    return head;
-}
-
 void append_head(std::string* out, const Response& response, const HeadOptions& options) {
     // Go writes the handler's header map sorted by key, then the fields the server
     // adds itself in a fixed order. The fields are sorted as views, on the stack for
@@ -221,12 +215,6 @@ void append_head(std::string* out, const Response& response, const HeadOptions& 
     // std::merge into the second half; std::inplace_merge would ask the heap for room.
     std::merge(fields, middle, middle, last, merged);
     append_sorted_head(out, response, options, std::span<const FieldView>(merged, count));
-}
-
-std::string encode_chunk(std::string_view data) {
-    std::string chunk;
-    append_chunk(&chunk, data);
-    return chunk;
 }
 
 void append_chunk(std::string* out, std::string_view data) {

@@ -3,7 +3,7 @@
 /// session writes. Handlers never touch sockets; they fill a Response and hand it to
 /// their Exchange (http/exchange.h).
 ///
-/// Wire format (what serialize_head produces), matching Go's net/http server as etcd
+/// Wire format (what append_head produces), matching Go's net/http server as etcd
 /// 3.4 runs it [etcd: net/http server.go chunkWriter.writeHeader]:
 ///   - the status line "HTTP/1.1 <code> <reason>";
 ///   - the handler's fields, sorted by name as Go's Header.Write sorts them;
@@ -11,7 +11,7 @@
 ///     "Transfer-Encoding: chunked" for a streamed answer, the "Date" field, and
 ///     "Content-Length" for a complete answer that may carry a body;
 ///   - an empty line. A complete answer's body follows; a streamed answer's body is
-///     a sequence of chunks (encode_chunk) closed by kLastChunk.
+///     a sequence of chunks (append_chunk) closed by kLastChunk.
 
 #include <cstdint>
 #include <span>
@@ -62,23 +62,17 @@ struct HeadOptions {
     std::string_view date;  ///< value of the Date field; empty = no Date field
     /// Fields the server adds to the handler's (CORS); each replaces a handler field of
     /// the same name, as Response::set_field would. Viewed, not copied: the caller
-    /// keeps them alive during serialize_head.
+    /// keeps them alive during append_head.
     std::span<const std::pair<std::string_view, std::string_view>> added_fields;
 };
 
-/// The status line and fields of `response` with the CRLF CRLF terminator. For a
-/// complete response, Content-Length is response.body.size() (also for HEAD, whose
-/// body the session drops afterwards, as Go does).
-std::string serialize_head(const Response& response, const HeadOptions& options);
-
-/// Appends serialize_head(response, options) to `out` without a string of its own.
+/// Appends the status line and fields of `response` with the CRLF CRLF terminator to
+/// `out`. For a complete response, Content-Length is response.body.size() (also for
+/// HEAD, whose body the session drops afterwards, as Go does).
 void append_head(std::string* out, const Response& response, const HeadOptions& options);
 
-/// One chunk of a chunked body: hex size, CRLF, data, CRLF. `data` must not be empty
-/// (an empty chunk would end the body).
-std::string encode_chunk(std::string_view data);
-
-/// Appends encode_chunk(data) to `out`.
+/// Appends one chunk of a chunked body to `out`: hex size, CRLF, data, CRLF. `data`
+/// must not be empty (an empty chunk would end the body).
 void append_chunk(std::string* out, std::string_view data);
 
 /// The zero-size chunk that ends a chunked body (no trailers).

@@ -3,6 +3,7 @@
 #include <string_view>
 #include <utility>
 
+#include "consensus/path.h"
 #include "http/cluster_handlers.h"
 #include "http/form.h"
 #include "http/v2_keys_handler.h"

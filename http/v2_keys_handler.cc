@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "consensus/errors.h"
+#include "consensus/path.h"
 #include "http/form.h"
 #include "http/go_json.h"
 #include "http/v2_json.h"

@@ -67,11 +67,9 @@ Status RawNode::step(const Message& message) {
 }
 
 Status RawNode::propose(std::string data) {
-    Message message;
-    message.type = MessageType::kPropose;
-    message.from = raft_->id();
-    message.entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(data)});
-    return raft_->step(message);
+    std::vector<std::string> one;
+    one.push_back(std::move(data));
+    return propose_batch(std::move(one));
 }
 
 Status RawNode::propose_batch(std::vector<std::string> data) {

@@ -12,20 +12,29 @@ void ByteWriter::put_bool(bool value) {
     put_u8(value ? 1 : 0);
 }
 
+namespace {
+
+/// Writes the low `count` bytes of `value` to `out`, least significant first.
+void store_little_endian(char* out, std::uint64_t value, std::size_t count) {
+    for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<char>(value >> (8 * i));
+}
+
+}  // namespace
+
 void ByteWriter::put_u32(std::uint32_t value) {
     char little_endian[4];
-    for (int i = 0; i < 4; ++i) little_endian[i] = static_cast<char>(value >> (8 * i));
+    store_little_endian(little_endian, value, sizeof(little_endian));
     bytes_.append(little_endian, sizeof(little_endian));
 }
 
 void ByteWriter::put_u64(std::uint64_t value) {
     char little_endian[8];
-    for (int i = 0; i < 8; ++i) little_endian[i] = static_cast<char>(value >> (8 * i));
+    store_little_endian(little_endian, value, sizeof(little_endian));
     bytes_.append(little_endian, sizeof(little_endian));
 }
 
 void ByteWriter::patch_u64(std::size_t offset, std::uint64_t value) {
-    for (std::size_t i = 0; i < 8; ++i) bytes_[offset + i] = static_cast<char>(value >> (8 * i));
+    store_little_endian(&bytes_[offset], value, 8);
 }
 
 void ByteWriter::put_i64(std::int64_t value) {

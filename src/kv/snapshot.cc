@@ -183,29 +183,29 @@ void append_snapshot(const V2State& v2, const V3State& v3, std::string* out) {
     // One buffer from the header to the checksum: the body is not built aside and
     // copied, since a snapshot can be most of the member's memory.
     const std::size_t start = out->size();
-    ByteWriter body(std::move(*out));
-    body.put_raw(kMagic);
-    body.put_u8(kSnapshotFormatVersion);
-    const std::size_t length_offset = body.bytes().size();
-    body.put_u64(0);  // the body length, patched below
-    const std::size_t body_start = body.bytes().size();
-    body.put_u64(v2.current_index);
+    ByteWriter writer(std::move(*out));
+    writer.put_raw(kMagic);
+    writer.put_u8(kSnapshotFormatVersion);
+    const std::size_t length_offset = writer.bytes().size();
+    writer.put_u64(0);  // the body length, patched below
+    const std::size_t body_start = writer.bytes().size();
+    writer.put_u64(v2.current_index);
     service::StoreStats stats = v2.stats;
-    for (std::uint64_t* counter : counters_of(&stats)) body.put_u64(*counter);
-    encode_tree(v2.tree, &body);
-    body.put_u64(v2.history.size());
+    for (std::uint64_t* counter : counters_of(&stats)) writer.put_u64(*counter);
+    encode_tree(v2.tree, &writer);
+    writer.put_u64(v2.history.size());
     for (const HistoryEvent& event : v2.history.events()) {
-        body.put_u64(event.index);
-        body.put_bool(event.refresh);
-        body.put_string(event.event.action);
-        encode_node(event.event.node, &body);
-        body.put_bool(event.event.prev_node.has_value());
-        if (event.event.prev_node) encode_node(*event.event.prev_node, &body);
+        writer.put_u64(event.index);
+        writer.put_bool(event.refresh);
+        writer.put_string(event.event.action);
+        encode_node(event.event.node, &writer);
+        writer.put_bool(event.event.prev_node.has_value());
+        if (event.event.prev_node) encode_node(*event.event.prev_node, &writer);
     }
-    encode_v3_state(v3, &body);
-    body.patch_u64(length_offset, body.bytes().size() - body_start);
-    body.put_u32(detail::crc32(std::string_view(body.bytes()).substr(start)));
-    *out = body.take();
+    encode_v3_state(v3, &writer);
+    writer.patch_u64(length_offset, writer.bytes().size() - body_start);
+    writer.put_u32(detail::crc32(std::string_view(writer.bytes()).substr(start)));
+    *out = writer.take();
 }
 
 Result<SnapshotState> decode_snapshot(std::string_view bytes) {

@@ -3,27 +3,9 @@
 #include <cstdint>
 #include <utility>
 
+#include "consensus/path.h"
+
 namespace consensus::kv {
-
-namespace {
-
-/// Whether `path` is already what clean_path would return: rooted, and free of empty,
-/// "." and ".." components and of a trailing slash.
-bool is_clean_path(std::string_view path) {
-    if (path.empty() || path.front() != '/') return false;
-    if (path.size() == 1) return true;
-    std::size_t start = 1;
-    while (start <= path.size()) {
-        std::size_t end = path.find('/', start);
-        if (end == std::string_view::npos) end = path.size();
-        const std::string_view component = path.substr(start, end - start);
-        if (component.empty() || component == "." || component == "..") return false;
-        start = end + 1;
-    }
-    return true;
-}
-
-}  // namespace
 
 std::string clean_path(std::string_view path) {
     // Keys arrive clean from http/ almost always; checking is cheaper than rebuilding

@@ -306,7 +306,7 @@ void Member::stop() {
     LOG_INFO(kComponent, "member %llx stopping", as_ull(local_id_));
     for (auto& hook : stop_hooks_) hook();
     queued_proposals_.clear();
-    pending_.fail_all(Status(StatusCode::kUnavailable, "etcdserver: server stopped"));
+    pending_.fail_all(Status(StatusCode::kUnavailable, kServerStoppedMessage));
     store_.close_all_watches();
     service_->close_v3_watches();
     transport_->stop();
@@ -638,8 +638,7 @@ void Member::propose_registered(std::uint64_t request_id, std::string data) {
     // one append per follower for all of them and each follower persists and
     // acknowledges them together, instead of one message round per request.
     if (stopping_) {
-        pending_.complete(request_id,
-                          Status(StatusCode::kUnavailable, "etcdserver: server stopped"));
+        pending_.complete(request_id, Status(StatusCode::kUnavailable, kServerStoppedMessage));
         return;
     }
     queued_proposals_.emplace_back(request_id, std::move(data));
@@ -648,11 +647,10 @@ void Member::propose_registered(std::uint64_t request_id, std::string data) {
 
 void Member::propose_queued() {
     if (queued_proposals_.empty()) return;
-    proposal_batch_.clear();
-    proposal_batch_.reserve(queued_proposals_.size());
-    for (auto& queued : queued_proposals_) proposal_batch_.push_back(std::move(queued.second));
-    Status proposed = raft_->propose_batch(std::move(proposal_batch_));
-    proposal_batch_.clear();
+    std::vector<std::string> batch;
+    batch.reserve(queued_proposals_.size());
+    for (auto& queued : queued_proposals_) batch.push_back(std::move(queued.second));
+    Status proposed = raft_->propose_batch(std::move(batch));
     if (!proposed.is_ok()) {
         for (const auto& queued : queued_proposals_) fail_refused(queued.first, proposed);
     }

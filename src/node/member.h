@@ -199,8 +199,6 @@ private:
     /// Proposals of this loop turn, in arrival order: (request id, entry data).
     /// Invariant: empty, or a drain_ready is scheduled (ready_scheduled_ or stopping).
     std::vector<std::pair<std::uint64_t, std::string>> queued_proposals_;
-    /// Reused by propose_queued for the batch's entry data.
-    std::vector<std::string> proposal_batch_;
     bool stopping_ = false;
     bool removed_ = false;
     bool published_ = false;

@@ -34,6 +34,8 @@ inline constexpr std::size_t kPendingRequestsMax = 100000;
 inline constexpr std::int64_t kRequestTimeoutMs = 5000;
 /// etcd's words for a request whose entry was not applied in time.
 inline constexpr const char* kRequestTimedOutMessage = "etcdserver: request timed out";
+/// etcd's words for a request refused or failed because the member is stopping.
+inline constexpr const char* kServerStoppedMessage = "etcdserver: server stopped";
 
 /// What applying one proposal produced, handed to the waiter that proposed it.
 struct Outcome {

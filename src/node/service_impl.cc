@@ -73,7 +73,7 @@ ServiceImpl::ServiceImpl(Member& member)
     : member_(member), lease_ids_(member.id(), Member::wall_now_unix_nanos() / 1'000'000) {}
 
 std::optional<Status> ServiceImpl::refusal() const {
-    if (member_.stopping_) return Status(StatusCode::kUnavailable, "etcdserver: server stopped");
+    if (member_.stopping_) return Status(StatusCode::kUnavailable, kServerStoppedMessage);
     return std::nullopt;
 }
 
@@ -180,7 +180,7 @@ service::V2WatchStart ServiceImpl::v2_watch(const service::V2Request& request,
                                             service::V2WatchSink sink) {
     service::V2WatchStart start;
     if (member_.stopping_) {
-        start.error = service::V2Error{errors::kV2RaftInternal, "etcdserver: server stopped", 0};
+        start.error = service::V2Error{errors::kV2RaftInternal, kServerStoppedMessage, 0};
         return start;
     }
     service::V2WatchSink wrapped;

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "consensus/path.h"
 #include "fake_exchange.h"
 #include "fake_service.h"
 #include "http/cluster_handlers.h"
