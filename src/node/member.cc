@@ -546,15 +546,18 @@ void Member::maybe_snapshot() {
     }
 }
 
-Index Member::snapshot_threshold() const {
+Index first_snapshot_threshold(Index snapshot_count, NodeId member_id) {
     // Members apply the same entries at nearly the same moment, so with one threshold
     // they would all stop to encode a snapshot at once, and the quorum with them. The
-    // first snapshot after a start waits an extra 0-40% of --snapshot-count, chosen by
-    // the member id; the later ones follow it every snapshot_count entries and so stay
-    // apart as well.
+    // later snapshots follow the first every snapshot_count entries and so stay apart
+    // as well.
+    const Index tenth = snapshot_count / 10;
+    return snapshot_count + tenth * ((member_id >> 8) % 5);
+}
+
+Index Member::snapshot_threshold() const {
     if (snapshotted_since_start_) return flags_.snapshot_count;
-    const Index tenth = flags_.snapshot_count / 10;
-    return flags_.snapshot_count + tenth * ((local_id_ >> 8) % 5);
+    return first_snapshot_threshold(flags_.snapshot_count, local_id_);
 }
 
 void Member::maybe_collect_wal_garbage() {

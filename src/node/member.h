@@ -57,6 +57,11 @@ inline constexpr std::int64_t kExpirySyncIntervalMs = 500;
 /// Entries kept in the log behind a snapshot so a slightly slow follower catches up
 /// from the log instead of a snapshot [etcd: server/etcdserver SnapshotCatchUpEntries].
 inline constexpr Index kSnapshotCatchUpEntries = 5000;
+
+/// Applied entries that trigger a member's first snapshot after it starts:
+/// `snapshot_count` plus 0-40% of it in steps of a tenth, chosen by the member id, so
+/// that members do not all stop to snapshot at the same index.
+Index first_snapshot_threshold(Index snapshot_count, NodeId member_id);
 /// How often a member retries publishing its name and client URLs until applied.
 inline constexpr std::int64_t kPublishRetryMs = 1000;
 
@@ -127,7 +132,8 @@ private:
     void apply_durable_committed();
     void observe_soft_state(const raft::SoftState& soft_state);
     void maybe_snapshot();
-    /// Applied entries since the last snapshot that trigger the next one.
+    /// Applied entries since the last snapshot that trigger the next one:
+    /// first_snapshot_threshold until one was taken, then flags_.snapshot_count.
     Index snapshot_threshold() const;
     /// Deletes the next bounded chunk of entries an earlier snapshot released, at most
     /// once per tick (wal::Wal::compact), so the WAL does not keep them until the next

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -279,4 +280,21 @@ TEST_CASE(
     REQUIRE(wal.value()->snapshot_metadata().index >= flags.snapshot_count);
     CHECK(wal.value()->log_start().index >= released_target);
     CHECK_FALSE(wal.value()->has_garbage());
+}
+
+TEST_CASE("member: first snapshots are spread over 0-40% past --snapshot-count by member id",
+          "[node]") {
+    using consensus::node::first_snapshot_threshold;
+    std::set<consensus::Index> seen;
+    for (consensus::NodeId id = 0; id < 64; ++id) {
+        const consensus::Index threshold = first_snapshot_threshold(100000, id << 8);
+        CHECK(threshold >= 100000);
+        CHECK(threshold <= 140000);
+        CHECK(threshold % 10000 == 0);
+        seen.insert(threshold);
+    }
+    // Every step is used, so members with different ids rarely share a threshold.
+    CHECK(seen.size() == 5);
+    // Too small a count to split leaves the threshold as it is.
+    CHECK(first_snapshot_threshold(9, 0x1234500) == 9);
 }
