@@ -208,7 +208,7 @@ void append_snapshot(const V2State& v2, const V3State& v3, std::string* out) {
     *out = writer.take();
 }
 
-Result<SnapshotState> decode_snapshot(std::string_view bytes) {
+Result<SnapshotState> decode_snapshot(std::string_view bytes, V3HistoryLog v3_history) {
     if (bytes.size() < kHeaderBytes + kChecksumBytes) {
         return Status(StatusCode::kCorruption, "kv snapshot: too short");
     }
@@ -232,6 +232,7 @@ Result<SnapshotState> decode_snapshot(std::string_view bytes) {
 
     ByteReader reader(covered.substr(kHeaderBytes));
     SnapshotState state;
+    state.v3.keyspace = V3Keyspace(std::move(v3_history));
     V2State& v2 = state.v2;
     v2.current_index = reader.get_u64();
     for (std::uint64_t* counter : counters_of(&v2.stats)) *counter = reader.get_u64();

@@ -71,8 +71,9 @@ std::string encode_snapshot(const V2State& v2, const V3State& v3);
 void append_snapshot(const V2State& v2, const V3State& v3, std::string* out);
 
 /// Decodes bytes from encode_snapshot, of this or an older version. kCorruption for
-/// anything else.
-Result<SnapshotState> decode_snapshot(std::string_view bytes);
+/// anything else. The v3 keyspace's older records go to `v3_history`, which must be
+/// empty.
+Result<SnapshotState> decode_snapshot(std::string_view bytes, V3HistoryLog v3_history = {});
 
 /// encode_snapshot with an empty v3 state (for v2-only callers and tests).
 std::string encode_v2_snapshot(const V2State& state);

@@ -219,6 +219,10 @@ std::int64_t Store::v3_size_bytes() const {
     return v3_.state().keyspace.size_bytes();
 }
 
+std::uint64_t Store::v3_history_log_bytes() const {
+    return v3_.state().keyspace.history_log_bytes();
+}
+
 Revision Store::current_index() const {
     return v2_.current_index();
 }
@@ -239,8 +243,17 @@ std::string Store::save_snapshot() const {
     return encode_snapshot(v2_.state(), v3_.state());
 }
 
+Status Store::keep_v3_history_in(const std::string& dir, std::size_t flush_bytes) {
+    Result<V3HistoryLog> log = V3HistoryLog::open(dir, flush_bytes);
+    if (!log.is_ok()) return log.status();
+    v3_.use_history_log(std::move(log.value()));
+    return Status::ok();
+}
+
 Status Store::restore_snapshot(std::string_view bytes) {
-    Result<SnapshotState> state = decode_snapshot(bytes);
+    Result<V3HistoryLog> log = v3_.open_another_history_log();
+    if (!log.is_ok()) return log.status();
+    Result<SnapshotState> state = decode_snapshot(bytes, std::move(log.value()));
     if (!state.is_ok()) return state.status();
     v2_.replace_state(std::move(state.value().v2));
     v3_.replace_state(std::move(state.value().v3));

@@ -67,6 +67,13 @@ public:
     Store(const Store&) = delete;
     Store& operator=(const Store&) = delete;
 
+    /// Keeps the v3 keyspace's superseded records in an unnamed file in `dir` instead of
+    /// memory (kv/v3_history_log.h; `flush_bytes` is for tests). Call once, before
+    /// anything is applied or restored. kIOError naming the directory if no file can be
+    /// made there.
+    [[nodiscard]] Status keep_v3_history_in(
+        const std::string& dir, std::size_t flush_bytes = V3HistoryLog::kFlushBytesDefault);
+
     /// Applies one committed command:
     /// - kV2Write: PUT (set, create with prevExist=false, update with prevExist=true,
     ///   compareAndSwap with prevValue/prevIndex), POST (in-order create), DELETE
@@ -157,6 +164,8 @@ public:
                           V3WatchCallback on_events);
     void v3_cancel_watch(std::uint64_t watch_id);
     /// Bytes the v3 keyspace holds (keys + values of every kept revision), for dbSize.
+    /// Bytes in the v3 history log, whether kept records still use them or not.
+    std::uint64_t v3_history_log_bytes() const;
     std::int64_t v3_size_bytes() const;
 
     /// The whole state (tree, current index, event history, counters, and the v3

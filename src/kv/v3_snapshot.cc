@@ -2,6 +2,7 @@
 
 #include <string>
 #include <utility>
+#include <vector>
 
 namespace consensus::kv {
 namespace {
@@ -25,7 +26,7 @@ void encode_record(const V3Record& record, ByteWriter* writer) {
     writer->put_string(record.value);
 }
 
-bool decode_history(ByteReader* reader, V3History* history) {
+bool decode_history(ByteReader* reader, std::vector<V3Record>* history) {
     const std::uint64_t count = reader->get_u64();
     if (reader->failed() || count == 0 || count > reader->remaining() / kRecordBytesMin) {
         return false;
@@ -48,17 +49,19 @@ bool decode_history(ByteReader* reader, V3History* history) {
     return true;
 }
 
-bool decode_keys(ByteReader* reader, V3KeyMap* keys) {
+bool decode_keys(ByteReader* reader, V3Keyspace* keyspace) {
     const std::uint64_t count = reader->get_u64();
     if (reader->failed() || count > reader->remaining()) return false;
+    std::string previous_key;
     for (std::uint64_t i = 0; i < count; ++i) {
         std::string key = reader->get_string();
         if (reader->failed()) return false;
         // Strictly ascending: appending at the end is then also the fastest insert.
-        if (!keys->empty() && keys->rbegin()->first >= key) return false;
-        V3History history;
+        if (i > 0 && previous_key >= key) return false;
+        previous_key = key;
+        std::vector<V3Record> history;
         if (!decode_history(reader, &history)) return false;
-        keys->emplace_hint(keys->end(), std::move(key), std::move(history));
+        keyspace->restore_history(std::move(key), std::move(history));
     }
     return true;
 }
@@ -81,7 +84,7 @@ bool decode_leases(ByteReader* reader, V3Leases* leases) {
 /// Attaches every live leased key to its lease; false if a lease is missing.
 bool attach_keys(const V3Keyspace& keyspace, V3Leases* leases) {
     for (const auto& [key, history] : keyspace.keys()) {
-        const V3Record& last = history.back();
+        const V3Record& last = history.latest;
         if (last.is_tombstone || last.lease == 0) continue;
         if (!leases->exists(last.lease)) return false;
         leases->attach(last.lease, key);
@@ -94,11 +97,13 @@ bool attach_keys(const V3Keyspace& keyspace, V3Leases* leases) {
 void encode_v3_state(const V3State& state, ByteWriter* writer) {
     writer->put_i64(state.keyspace.revision());
     writer->put_i64(state.keyspace.compact_revision());
+    const V3HistoryLog::BulkReads bulk_reads = state.keyspace.bulk_reads();
     writer->put_u64(state.keyspace.keys().size());
     for (const auto& [key, history] : state.keyspace.keys()) {
         writer->put_string(key);
         writer->put_u64(history.size());
-        for (const V3Record& record : history) encode_record(record, writer);
+        state.keyspace.for_each_record(
+            history, [writer](const V3Record& record) { encode_record(record, writer); });
     }
     writer->put_u64(state.leases.leases().size());
     for (const auto& [id, lease] : state.leases.leases()) {
@@ -111,9 +116,9 @@ void encode_v3_state(const V3State& state, ByteWriter* writer) {
 bool decode_v3_state(ByteReader* reader, V3State* state) {
     const std::int64_t revision = reader->get_i64();
     const std::int64_t compact_revision = reader->get_i64();
-    V3KeyMap keys;
-    if (reader->failed() || !decode_keys(reader, &keys)) return false;
-    state->keyspace = V3Keyspace::from_parts(std::move(keys), revision, compact_revision);
+    if (reader->failed()) return false;
+    state->keyspace.restore_revisions(revision, compact_revision);
+    if (!decode_keys(reader, &state->keyspace)) return false;
     if (!decode_leases(reader, &state->leases)) return false;
     if (!attach_keys(state->keyspace, &state->leases)) return false;
     return state->check_invariants().is_ok();

@@ -28,7 +28,8 @@ namespace consensus::kv {
 /// Appends the section. Never fails.
 void encode_v3_state(const V3State& state, detail::ByteWriter* writer);
 
-/// Reads a section written by encode_v3_state into `state` (which must be empty).
+/// Reads a section written by encode_v3_state into `state`, which must be empty; its
+/// keyspace's history log is where the restored history goes.
 /// False on any malformed or inconsistent input; `state` is then unspecified.
 bool decode_v3_state(detail::ByteReader* reader, V3State* state);
 

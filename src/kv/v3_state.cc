@@ -11,7 +11,7 @@ Status V3State::check_invariants() const {
     if (!status.is_ok()) return status;
     std::size_t attached = 0;
     for (const auto& [key, history] : keyspace.keys()) {
-        const V3Record& last = history.back();
+        const V3Record& last = history.latest;
         if (last.is_tombstone || last.lease == 0) continue;
         ++attached;
         const V3Lease* lease = leases.find(last.lease);

@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <string>
 
 #include "consensus/status.h"
 #include "consensus/v3.h"
+#include "kv/v3_history_log.h"
 #include "kv/v3_keyspace.h"
 #include "kv/v3_leases.h"
 #include "kv/v3_state.h"
@@ -28,6 +30,14 @@ public:
     V3Store() = default;
     V3Store(const V3Store&) = delete;
     V3Store& operator=(const V3Store&) = delete;
+
+    /// Spills the keyspace's history to `log` instead of memory. Precondition: nothing
+    /// written or restored yet.
+    void use_history_log(V3HistoryLog log);
+    /// A new, empty history log like the keyspace's, for a state to be restored.
+    Result<V3HistoryLog> open_another_history_log() const {
+        return state_.keyspace.open_another_history_log();
+    }
 
     /// kV3Txn (see v3_txn.h). `op` is the client's request kind.
     V3ApplyResult apply_txn(const service::v3::TxnRequest& request,

@@ -8,9 +8,8 @@
 #include <set>
 #include <string_view>
 
-#include <openssl/evp.h>
-
 #include "consensus/log.h"
+#include "node/sha1.h"
 
 namespace consensus::node {
 namespace {
@@ -327,10 +326,7 @@ Status validate_cluster(const Flags& flags) {
 
 /// SHA-1 of `bytes`, its first 8 bytes read big-endian.
 std::uint64_t sha1_prefix(const std::string& bytes) {
-    unsigned char digest[EVP_MAX_MD_SIZE];
-    unsigned int digest_length = 0;
-    int ok = EVP_Digest(bytes.data(), bytes.size(), digest, &digest_length, EVP_sha1(), nullptr);
-    CONSENSUS_ASSERT_MSG(ok == 1 && digest_length >= 8, "SHA-1 from libcrypto failed");
+    const Sha1Digest digest = sha1(bytes);
     std::uint64_t value = 0;
     for (int i = 0; i < 8; ++i) value = (value << 8) | digest[i];
     return value;

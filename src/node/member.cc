@@ -225,6 +225,8 @@ Status Member::open_storage(const Flags& flags) {
                               format_id(local_id_));
         }
         cluster_id_ = identity.cluster_id;
+        Status kept = store_.keep_v3_history_in(dir);
+        if (!kept.is_ok()) return kept;
         LOG_INFO(kComponent, "restarting member %llx of cluster %llx from %s", as_ull(local_id_),
                  as_ull(cluster_id_), dir.c_str());
         if (wal_->snapshot_metadata().index > 0) {
@@ -238,6 +240,8 @@ Status Member::open_storage(const Flags& flags) {
     auto opened = wal::Wal::open(dir, wal::Identity{cluster_id_, local_id_});
     if (!opened.is_ok()) return opened.status();
     wal_ = std::move(opened.value());
+    Status kept = store_.keep_v3_history_in(dir);
+    if (!kept.is_ok()) return kept;
     if (flags.initial_cluster_state == "existing") {
         LOG_INFO(kComponent, "joining cluster %llx as member %llx; waiting for a snapshot",
                  as_ull(cluster_id_), as_ull(local_id_));
@@ -330,6 +334,7 @@ void Member::on_tick() {
     if (!disk_writer_->is_busy()) maybe_collect_wal_garbage();
     metrics_.proposals_failed += pending_.expire(steady_now_ms());
     maybe_publish();
+    maybe_return_free_memory();
     schedule_ready();
     // Re-arm from the previous expiry, not from now, so ticks do not drift.
     ticker_.expires_at(ticker_.expiry() + std::chrono::milliseconds(flags_.heartbeat_interval_ms));
@@ -523,8 +528,15 @@ void Member::maybe_snapshot() {
     snapshot.metadata.index = applied;
     snapshot.metadata.term = applier_->applied_term();
     snapshot.metadata.conf_state = applier_->conf_state();
+    const std::int64_t started_ms = steady_now_ms();
     snapshot.data = encode_snapshot_data_head(members_.encode());
+    // The store is as large as last time give or take: room for that and a quarter more
+    // spares the copies of a doubling buffer, tens of MB each for a large store.
+    snapshot.data.reserve(last_snapshot_bytes_ + last_snapshot_bytes_ / 4);
     store_.append_snapshot(&snapshot.data);
+    const std::int64_t encoded_ms = steady_now_ms();
+    const std::size_t snapshot_bytes = snapshot.data.size();
+    last_snapshot_bytes_ = snapshot_bytes;
     Status saved = wal_->save_snapshot(snapshot);
     // The encoded state can be as large as the store itself. Once written it is not
     // needed (Wal::snapshot() reads the file back), so its memory goes back to the
@@ -539,7 +551,10 @@ void Member::maybe_snapshot() {
     }
     snapshot_index_ = applied;
     ++metrics_.snapshots_saved;
-    LOG_INFO(kComponent, "saved snapshot at index %llu", as_ull(applied));
+    LOG_INFO(kComponent,
+             "saved snapshot at index %llu: %zu bytes, encoded in %lld ms, saved in %lld ms",
+             as_ull(applied), snapshot_bytes, static_cast<long long>(encoded_ms - started_ms),
+             static_cast<long long>(steady_now_ms() - encoded_ms));
     if (applied > kSnapshotCatchUpEntries) {
         Status compacted = wal_->compact(applied - kSnapshotCatchUpEntries);
         if (compacted.code() == StatusCode::kIOError) fail_stop("compacting the log", compacted);
@@ -565,6 +580,19 @@ void Member::maybe_collect_wal_garbage() {
     wal_garbage_due_ = false;
     Status collected = wal_->compact(wal_->log_start().index);
     if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
+}
+
+void Member::maybe_return_free_memory() {
+    const Index applied = applier_->applied_index();
+    const bool quiet = applied == applied_at_last_tick_;
+    applied_at_last_tick_ = applied;
+    if (!quiet) {
+        free_memory_returned_ = false;
+        return;
+    }
+    if (free_memory_returned_) return;
+    free_memory_returned_ = true;
+    ::malloc_trim(0);
 }
 
 void Member::maybe_publish() {

@@ -13,10 +13,13 @@
 #include <catch2/catch.hpp>
 
 #include "kv/store.h"
+#include "support/temp_dir.h"
 #include "v3_test_support.h"
 
 namespace consensus::kv::test {
 namespace {
+
+using consensus::testing::TempDir;
 
 /// The naive keyspace: state[r] is the whole keyspace at revision r.
 struct Model {
@@ -147,9 +150,15 @@ void check_backlog(Store& store, const Model& model, std::mt19937_64& random) {
 
 TEST_CASE("v3 keyspace property: ranges and backlogs match a full-copy model", "[kv]") {
     const std::uint64_t seed = GENERATE(1, 2, 3, 4, 5, 6, 7, 8);
-    INFO("seed " << seed);
+    // The history log in memory, or in a file written on every append, so that every
+    // read of an older record is a read of the file.
+    const bool history_in_file = GENERATE(false, true);
+    INFO("seed " << seed << (history_in_file ? ", history in a file" : ", history in memory"));
     std::mt19937_64 random(seed);
+    TempDir dir;
+    REQUIRE_FALSE(dir.path().empty());
     Store store;
+    if (history_in_file) REQUIRE(store.keep_v3_history_in(dir.path(), 1).is_ok());
     Model model;
     for (int step = 0; step < 300; ++step) {
         const std::uint64_t choice = random() % 10;
@@ -193,6 +202,7 @@ TEST_CASE("v3 keyspace property: ranges and backlogs match a full-copy model", "
         REQUIRE(invariants.is_ok());
         if (step % 50 == 49) {
             Store restored;
+            if (history_in_file) REQUIRE(restored.keep_v3_history_in(dir.path(), 1).is_ok());
             REQUIRE(restored.restore_snapshot(store.save_snapshot()).is_ok());
             CHECK(restored.save_snapshot() == store.save_snapshot());
         }

@@ -9,10 +9,13 @@
 #include <catch2/catch.hpp>
 
 #include "kv/store.h"
+#include "support/temp_dir.h"
 #include "v3_test_support.h"
 
 namespace consensus::kv::test {
 namespace {
+
+using consensus::testing::TempDir;
 
 using Strings = std::vector<std::string>;
 
@@ -337,6 +340,62 @@ TEST_CASE("v3 keyspace: compaction drops old history but keeps each key's latest
     // The kept state goes on as before: the next put is version 3 of the same generation.
     REQUIRE(v3_put(store, "keep", "c").revision == 7);
     CHECK(v3_get(store, "keep").kvs.at(0).version == 3);
+    require_invariants(store);
+}
+
+TEST_CASE("v3 keyspace: compaction rewrites a history log that is mostly dropped records", "[kv]") {
+    TempDir dir;
+    REQUIRE_FALSE(dir.path().empty());
+    Store store;
+    REQUIRE(store.keep_v3_history_in(dir.path()).is_ok());
+    // 40 one-MiB versions of one key (revisions 2..41), each filled with its own byte,
+    // and a small key written once, whose only record is its latest.
+    constexpr std::size_t kValueBytes = 1024 * 1024;
+    auto value_at = [](std::int64_t revision) {
+        return std::string(kValueBytes, static_cast<char>('A' + revision % 50));
+    };
+    for (std::int64_t revision = 2; revision <= 41; ++revision) {
+        REQUIRE(v3_put(store, "big", value_at(revision)).revision == revision);
+    }
+    REQUIRE(v3_put(store, "small", "s").revision == 42);
+    const std::uint64_t before = store.v3_history_log_bytes();
+    CHECK(before >= 39 * kValueBytes);  // every version but the latest
+
+    // Keeping revisions 35..41 drops 33 MiB, well past both the kept 6 MiB and the
+    // rewrite's threshold, so the log is rewritten with only what is kept.
+    REQUIRE(v3_compact(store, 35).status.is_ok());
+    const std::uint64_t after = store.v3_history_log_bytes();
+    CHECK(after >= 6 * kValueBytes);
+    CHECK(after < 7 * kValueBytes);
+    require_invariants(store);
+    for (std::int64_t revision = 35; revision <= 42; ++revision) {
+        INFO("revision " << revision);
+        v3::RangeRequest request = range_request("big");
+        request.revision = revision;
+        const v3::RangeResponse at = v3_get(store, request);
+        REQUIRE(at.kvs.size() == 1);
+        CHECK(at.kvs[0].value == value_at(std::min<std::int64_t>(revision, 41)));
+        CHECK(at.kvs[0].version == std::min<std::int64_t>(revision, 41) - 1);
+    }
+    // Writing goes on into the new log.
+    REQUIRE(v3_put(store, "big", "next").revision == 43);
+    v3::RangeRequest request = range_request("big");
+    request.revision = 41;
+    CHECK(v3_get(store, request).kvs.at(0).value == value_at(41));
+    require_invariants(store);
+}
+
+TEST_CASE("v3 keyspace: a small compaction leaves the history log as it is", "[kv]") {
+    TempDir dir;
+    REQUIRE_FALSE(dir.path().empty());
+    Store store;
+    REQUIRE(store.keep_v3_history_in(dir.path()).is_ok());
+    for (int i = 0; i < 100; ++i)
+        REQUIRE(v3_put(store, "k", std::string(1000, 'x')).status.is_ok());
+    const std::uint64_t before = store.v3_history_log_bytes();
+    REQUIRE(v3_compact(store, 90).status.is_ok());
+    // 88 KB dropped is below the threshold: a rewrite would cost more than it gives.
+    CHECK(store.v3_history_log_bytes() == before);
     require_invariants(store);
 }
 

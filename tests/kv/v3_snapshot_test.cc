@@ -3,6 +3,7 @@
 // snapshots still restore; damaged or inconsistent bytes are refused with kCorruption
 // and leave the state unchanged; watchers catch up on a restored history.
 
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -195,14 +196,49 @@ TEST_CASE("v3 snapshot: damaged bytes are refused and leave the state unchanged"
     CHECK(target.v3_revision() == 2);
 }
 
-/// A framed, checksummed snapshot of a v3 state built directly (possibly broken), so
-/// only the structure checks can refuse it.
-std::string snapshot_of(V3KeyMap keys, std::int64_t revision, std::int64_t compact_revision,
+/// A key's records as a snapshot lists them, oldest first.
+using RecordMap = std::map<std::string, std::vector<V3Record>>;
+
+/// A framed, checksummed snapshot whose v3 section is written here byte by byte, as
+/// v3_snapshot.h lays it out, so it can hold what no keyspace would (an empty history,
+/// records out of order): only the decoder's structure checks can refuse it.
+std::string snapshot_of(const RecordMap& keys, std::int64_t revision, std::int64_t compact_revision,
                         std::vector<std::int64_t> lease_ids = {}) {
-    V3State state;
-    state.keyspace = V3Keyspace::from_parts(std::move(keys), revision, compact_revision);
-    for (const std::int64_t id : lease_ids) REQUIRE(state.leases.restore(id, 60, kNow));
-    return encode_snapshot(V2State{}, state);
+    // An empty state's snapshot ends with its 32-byte v3 section (two revisions and two
+    // zero counts) and then the 4-byte checksum; the section is swapped for this one.
+    constexpr std::size_t kEmptyV3SectionBytes = 32;
+    constexpr std::size_t kChecksumBytes = 4;
+    constexpr std::size_t kBodyLengthOffset = 4 + 1;
+    constexpr std::size_t kHeaderBytes = kBodyLengthOffset + 8;
+    std::string framed = encode_snapshot(V2State{}, V3State{});
+    framed.resize(framed.size() - kChecksumBytes - kEmptyV3SectionBytes);
+    detail::ByteWriter writer(std::move(framed));
+    writer.put_i64(revision);
+    writer.put_i64(compact_revision);
+    writer.put_u64(keys.size());
+    for (const auto& [key, records] : keys) {
+        writer.put_string(key);
+        writer.put_u64(records.size());
+        for (const V3Record& record : records) {
+            writer.put_i64(record.mod_revision);
+            writer.put_u32(record.sub);
+            writer.put_bool(record.is_tombstone);
+            if (record.is_tombstone) continue;
+            writer.put_i64(record.create_revision);
+            writer.put_i64(record.version);
+            writer.put_i64(record.lease);
+            writer.put_string(record.value);
+        }
+    }
+    writer.put_u64(lease_ids.size());
+    for (const std::int64_t id : lease_ids) {
+        writer.put_i64(id);
+        writer.put_i64(60);
+        writer.put_i64(kNow);
+    }
+    writer.patch_u64(kBodyLengthOffset, writer.bytes().size() - kHeaderBytes);
+    writer.put_u32(detail::crc32(writer.bytes()));
+    return writer.take();
 }
 
 V3Record put_record(std::int64_t mod, std::int64_t create, std::int64_t version,

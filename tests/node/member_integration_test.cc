@@ -21,11 +21,13 @@
 #include "consensus/log.h"
 #include "node/flags.h"
 #include "node/member.h"
+#include "support/temp_dir.h"
 #include "wal/wal.h"
 
 using consensus::StatusCode;
 using consensus::node::Flags;
 using consensus::node::Member;
+using consensus::testing::TempDir;
 namespace service = consensus::service;
 
 namespace {
@@ -37,26 +39,6 @@ unsigned short free_port() {
         io, boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), 0));
     return acceptor.local_endpoint().port();
 }
-
-/// A fresh directory under the system temp dir, removed when the test ends.
-class TempDir {
-public:
-    TempDir() {
-        std::string pattern =
-            (std::filesystem::temp_directory_path() / "member_test_XXXXXX").string();
-        char* made = mkdtemp(pattern.data());
-        REQUIRE(made != nullptr);
-        path_ = made;
-    }
-    ~TempDir() {
-        std::error_code ignored;
-        std::filesystem::remove_all(path_, ignored);
-    }
-    const std::string& path() const { return path_; }
-
-private:
-    std::string path_;
-};
 
 /// Silences INFO lines for the duration of a test.
 class QuietLogs {

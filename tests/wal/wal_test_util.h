@@ -10,31 +10,11 @@
 #include <vector>
 
 #include "raft/message.h"
+#include "support/temp_dir.h"
 
 namespace consensus::wal::testing {
 
-/// A fresh directory under /tmp, removed with its contents on destruction.
-class TempDir {
-public:
-    TempDir() {
-        char pattern[] = "/tmp/consensus-wal-test-XXXXXX";
-        const char* created = ::mkdtemp(pattern);
-        path_ = created != nullptr ? created : "";
-    }
-    ~TempDir() {
-        std::error_code error;
-        std::filesystem::remove_all(path_, error);
-    }
-    TempDir(const TempDir&) = delete;
-    TempDir& operator=(const TempDir&) = delete;
-
-    const std::string& path() const { return path_; }
-    /// A path inside the directory (not created).
-    std::string sub(const std::string& name) const { return path_ + "/" + name; }
-
-private:
-    std::string path_;
-};
+using consensus::testing::TempDir;
 
 /// The data every test entry at `index` carries: its index in text, padded to a
 /// length that varies with the index.
