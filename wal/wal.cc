@@ -20,6 +20,7 @@
 #include "consensus/log.h"
 #include "wal/codec.h"
 #include "wal/crc32c.h"
+#include "wal/unmapped_env.h"
 
 namespace consensus::wal {
 namespace {
@@ -59,6 +60,10 @@ leveldb::Options make_leveldb_options(const Options& options, leveldb::Env* env,
     // skipping would silently drop acknowledged entries.
     result.paranoid_checks = true;
     result.write_buffer_size = options.leveldb_write_buffer_bytes;
+    // Every open table holds a descriptor (unmapped_env.h). LevelDB keeps up to this
+    // many minus ten open; a member's log fits in far fewer tables than that, and a
+    // table beyond it is reopened when read.
+    result.max_open_files = kLevelDbOpenFilesMax;
     return result;
 }
 
@@ -118,7 +123,7 @@ std::string make_snapshot_header(const raft::Snapshot& snapshot) {
 Wal::Wal(std::string data_dir, const Options& options)
     : data_dir_(std::move(data_dir)),
       options_(options),
-      env_(options.env != nullptr ? options.env : leveldb::Env::Default()) {}
+      env_(options.env != nullptr ? options.env : UnmappedReadsEnv::instance()) {}
 
 Wal::~Wal() = default;
 
@@ -658,44 +663,39 @@ Status Wal::compact(Index index) {
 
 Status Wal::delete_garbage() {
     if (lowest_stored_index_ > log_start_.index) return Status::ok();
-    std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
+    // One seek finds the first released entry still stored (a replaced log leaves a
+    // gap up to the new log start); from there the entries are deleted by key rather
+    // than read one by one, which would pull their old tables back into memory.
+    Index first = 0;
+    {
+        std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
+        it->Seek(entry_key(lowest_stored_index_));
+        if (!it->status().ok()) {
+            return Status(code_of(it->status()),
+                          "WAL in data dir " + data_dir_ +
+                              ": reading released entries: " + it->status().ToString());
+        }
+        if (!it->Valid() ||
+            !parse_entry_key(std::string_view(it->key().data(), it->key().size()), &first) ||
+            first > log_start_.index) {
+            lowest_stored_index_ = log_start_.index + 1;
+            return Status::ok();
+        }
+    }
+    const Index last = std::min<Index>(log_start_.index, first + kCompactEntriesPerCallMax - 1);
     leveldb::WriteBatch batch;
-    std::size_t deleted = 0;
-    Index index = 0;
-    Index next_lowest = log_start_.index + 1;
-    auto flush = [&]() -> Status {
+    for (Index index = first; index <= last; ++index) {
+        batch.Delete(entry_key(index));
+        if ((index - first + 1) % kCompactBatchEntriesMax != 0 && index != last) continue;
         // Unsynced: losing these deletes in a crash leaves garbage the next call
         // removes again, never a gap.
         leveldb::Status status = db_->Write(leveldb::WriteOptions(), &batch);
         batch.Clear();
-        if (!status.ok())
+        if (!status.ok()) {
             return fail(io_error("deleting released entries failed: " + status.ToString()));
-        return Status::ok();
-    };
-    for (it->Seek(entry_key(lowest_stored_index_)); it->Valid(); it->Next()) {
-        const std::string_view key(it->key().data(), it->key().size());
-        if (!parse_entry_key(key, &index) || index > log_start_.index) break;
-        if (deleted == kCompactEntriesPerCallMax) {
-            next_lowest = index;
-            break;
-        }
-        batch.Delete(it->key());
-        ++deleted;
-        if (deleted % kCompactBatchEntriesMax == 0) {
-            Status status = flush();
-            if (!status.is_ok()) return status;
         }
     }
-    if (!it->status().ok()) {
-        return Status(code_of(it->status()),
-                      "WAL in data dir " + data_dir_ +
-                          ": reading released entries: " + it->status().ToString());
-    }
-    if (deleted % kCompactBatchEntriesMax != 0) {
-        Status status = flush();
-        if (!status.is_ok()) return status;
-    }
-    lowest_stored_index_ = next_lowest;
+    lowest_stored_index_ = last + 1;
     return Status::ok();
 }
 

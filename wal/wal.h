@@ -96,6 +96,9 @@ namespace consensus::wal {
 inline constexpr std::uint8_t kSnapshotFileVersion = 1;
 /// Size of the snapshot file header.
 inline constexpr std::size_t kSnapshotHeaderBytes = 40;
+/// LevelDB's max_open_files for the WAL's store: bounds the descriptors its open tables
+/// hold (unmapped_env.h). LevelDB's own floor is 74.
+inline constexpr int kLevelDbOpenFilesMax = 100;
 /// Entries deleted per WriteBatch by compact(): bounds the memory and the time of one
 /// LevelDB write (a few hundred microseconds), so the loop thread is never held long.
 inline constexpr std::size_t kCompactBatchEntriesMax = 1024;
@@ -108,7 +111,7 @@ inline constexpr std::size_t kCompactEntriesPerCallMax = 4 * kCompactBatchEntrie
 /// Tuning and test hooks. The defaults suit production.
 struct Options {
     /// The Env for LevelDB and snapshot files; not owned, must outlive the Wal.
-    /// nullptr means leveldb::Env::Default(). Tests pass a FaultInjectionEnv.
+    /// nullptr means UnmappedReadsEnv::instance(). Tests pass a FaultInjectionEnv.
     leveldb::Env* env = nullptr;
     /// Upper bounds of the in-memory cache of the most recent entries, which serves
     /// replication to followers that are nearly caught up without reading LevelDB.
