@@ -164,9 +164,9 @@ public:
                           V3WatchCallback on_events);
     void v3_cancel_watch(std::uint64_t watch_id);
     /// Bytes the v3 keyspace holds (keys + values of every kept revision), for dbSize.
+    std::int64_t v3_size_bytes() const;
     /// Bytes in the v3 history log, whether kept records still use them or not.
     std::uint64_t v3_history_log_bytes() const;
-    std::int64_t v3_size_bytes() const;
 
     /// The whole state (tree, current index, event history, counters, and the v3
     /// keyspace, revisions and leases) in the format of snapshot.h. Watchers are not
