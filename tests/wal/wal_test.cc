@@ -426,6 +426,55 @@ TEST_CASE("Wal: compact deletes a bounded number of entries per call when much i
     CHECK(all_entries(*reopened) == make_entries(last, last, 1));
 }
 
+TEST_CASE("Wal: compact skips the gap a replaced log leaves below the new log start", "[wal]") {
+    TempDir temp;
+    auto wal = open_wal(temp.path());
+    REQUIRE(wal->save(HardState{1, 1, 3}, make_entries(1, 10, 1), true).is_ok());
+    // A snapshot far beyond the log replaces it: entries 1..10 are garbage and nothing
+    // is stored between them and the new log start.
+    const Index start = 10 * kCompactEntriesPerCallMax;
+    REQUIRE(wal->save_snapshot(make_snapshot(start, 3)).is_ok());
+    // Two calls at most: once 1..10 are gone, the next finds that nothing is stored up
+    // to the log start, rather than walking the gap a bounded chunk at a time.
+    REQUIRE(wal->compact(start).is_ok());
+    REQUIRE(wal->compact(start).is_ok());
+    CHECK_FALSE(wal->has_garbage());
+    CHECK(wal->lowest_stored_index() == start + 1);
+}
+
+TEST_CASE("Wal: reading entries from its tables leaves no table file mapped", "[wal]") {
+    TempDir temp;
+    Options options;
+    options.leveldb_write_buffer_bytes = 64 * 1024;
+    options.cache_entries_max = 16;
+    const Index last = 2000;
+    {
+        auto wal = open_wal(temp.path(), options);
+        for (Index first = 1; first <= last; first += 100) {
+            REQUIRE(wal->save(std::nullopt, make_entries(first, first + 99, 1, 200), true).is_ok());
+        }
+    }
+    // Recovery reads every entry from the tables, and so does entries() past the cache.
+    auto wal = open_wal(temp.path(), options);
+    auto entries = wal->entries(1, last + 1, UINT64_MAX);
+    REQUIRE(entries.is_ok());
+    REQUIRE(entries.value().size() == last);
+    std::size_t tables = 0;
+    std::size_t mapped = 0;
+    for (const auto& file : std::filesystem::directory_iterator(temp.path() + "/wal")) {
+        if (file.path().extension() == ".ldb") ++tables;
+    }
+    std::ifstream maps("/proc/self/maps");
+    for (std::string line; std::getline(maps, line);) {
+        if (line.find(temp.path() + "/wal/") != std::string::npos &&
+            line.find(".ldb") != std::string::npos) {
+            ++mapped;
+        }
+    }
+    CHECK(tables > 0);
+    CHECK(mapped == 0);
+}
+
 TEST_CASE(
     "Wal: a failed sync is reported as an io error when saving, and nothing is "
     "acknowledged",
