@@ -46,8 +46,8 @@ public:
                                 });
         io_.run_for(timeout);
         if (!outcome_.has_value()) {
-            return Status(StatusCode::kUnavailable, url_.to_string() + " did not answer within " +
-                                                        std::to_string(timeout.count()) + " ms");
+            return Status(StatusCode::kTimeout, url_.to_string() + " did not answer within " +
+                                                    std::to_string(timeout.count()) + " ms");
         }
         return *outcome_;
     }
@@ -119,7 +119,7 @@ Result<MembershipAnswer> fetch_membership(const std::vector<Url>& peer_urls, Nod
         return Status(StatusCode::kInvalidArgument, "no other member's peer URL to ask");
     }
     Clock::time_point deadline = Clock::now() + options.deadline;
-    Status last = Status(StatusCode::kUnavailable, "no peer was asked");
+    std::optional<Status> last_failure;
     std::optional<MembershipAnswer> refused_answer;
     while (true) {
         for (const Url& url : peer_urls) {
@@ -129,10 +129,12 @@ Result<MembershipAnswer> fetch_membership(const std::vector<Url>& peer_urls, Nod
             if (left.count() <= 0) {
                 return Status(StatusCode::kUnavailable,
                               "no listed member answered within " +
-                                  std::to_string(options.deadline.count()) +
-                                  " ms (last: " + last.message() + ")");
+                                  std::to_string(options.deadline.count()) + " ms (last: " +
+                                  (last_failure ? last_failure->message() : "no peer was asked") +
+                                  ")");
             }
             Attempt attempt(url, requester, options.answer_bytes_max);
+            const bool cut_short = left < options.attempt_timeout;
             Result<MembershipAnswer> answer = attempt.run(std::min(left, options.attempt_timeout));
             if (answer.is_ok() && (!is_final || is_final(answer.value()))) return answer;
             if (answer.is_ok()) {
@@ -141,9 +143,13 @@ Result<MembershipAnswer> fetch_membership(const std::vector<Url>& peer_urls, Nod
                 refused_answer = std::move(answer.value());
                 continue;
             }
-            last = answer.status();
             LOG_DEBUG(kComponent, "asking for the cluster's members failed: %s",
-                      last.message().c_str());
+                      answer.status().message().c_str());
+            // An attempt that only ran out of the time the deadline left it says less
+            // than the failure before it (a refusal, say), which the report keeps.
+            const bool said_less = cut_short && last_failure.has_value() &&
+                                   answer.status().code() == StatusCode::kTimeout;
+            if (!said_less) last_failure = answer.status();
         }
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
         // Bounded by the deadline: the start-up waits for a peer, never forever.

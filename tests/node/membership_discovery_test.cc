@@ -115,6 +115,23 @@ TEST_CASE("fetch_membership: fails with kUnavailable when the peer refuses to an
     CHECK(answer.status().message().find("closed without an answer") != std::string::npos);
 }
 
+TEST_CASE("fetch_membership: reports the refusal, not an attempt the deadline cut short",
+          "[node]") {
+    ServingPeer refusing(PeerTransport::Handlers{});  // No membership handler: it closes.
+    // Listens but never accepts: connecting and sending succeed, no answer ever comes.
+    asio::io_context io;
+    tcp::acceptor silent(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+    const Url silent_url{"http", "127.0.0.1", silent.local_endpoint().port()};
+    DiscoveryOptions options;
+    options.deadline = milliseconds(300);
+    options.attempt_timeout = milliseconds(5000);
+    Result<MembershipAnswer> answer = fetch_membership({refusing.url(), silent_url}, 4, options);
+    REQUIRE_FALSE(answer.is_ok());
+    INFO(answer.status().to_string());
+    CHECK(answer.status().code() == StatusCode::kUnavailable);
+    CHECK(answer.status().message().find("closed without an answer") != std::string::npos);
+}
+
 bool lists_member_4(const MembershipAnswer& answer) {
     for (const service::Member& listed : answer.members) {
         if (listed.id == 4) return true;
