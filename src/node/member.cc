@@ -114,7 +114,7 @@ Member::Member(const Flags& flags, std::uint64_t cluster_id, NodeId local_id)
       cluster_id_(cluster_id),
       local_id_(local_id),
       random_(std::make_unique<Random>()),
-      pending_(local_id),
+      pending_(local_id, wall_now_unix_nanos() / 1'000'000),
       ticker_(io_),
       expiry_timer_(io_) {}
 

@@ -12,7 +12,7 @@ list(APPEND CONSENSUS_NODE_MEMBER_SOURCES
   ${CMAKE_CURRENT_LIST_DIR}/metrics.cc
   ${CMAKE_CURRENT_LIST_DIR}/ready_loop.cc
   ${CMAKE_CURRENT_LIST_DIR}/bootstrap.cc
-  ${CMAKE_CURRENT_LIST_DIR}/lease_ids.cc
+  ${CMAKE_CURRENT_LIST_DIR}/id_generator.cc
 )
 
 # The applier needs only src/kv/ besides the above.

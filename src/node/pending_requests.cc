@@ -5,20 +5,12 @@
 
 namespace consensus::node {
 
-namespace {
-constexpr std::uint64_t kCounterBits = 48;
-constexpr std::uint64_t kCounterMask = (std::uint64_t{1} << kCounterBits) - 1;
-}  // namespace
-
-PendingRequests::PendingRequests(NodeId local_id, std::size_t requests_max)
-    : id_prefix_((local_id & 0xffff) << kCounterBits), requests_max_(requests_max) {}
+PendingRequests::PendingRequests(NodeId local_id, std::int64_t start_unix_ms,
+                                 std::size_t requests_max)
+    : ids_(local_id, start_unix_ms), requests_max_(requests_max) {}
 
 std::uint64_t PendingRequests::next_id() {
-    // The counter skips 0 so that an id is never 0, which a Command reserves for
-    // "nobody waits"; it wraps only after 2^48 requests.
-    counter_ = (counter_ + 1) & kCounterMask;
-    if (counter_ == 0) counter_ = 1;
-    return id_prefix_ | counter_;
+    return ids_.next();
 }
 
 Status PendingRequests::add(std::uint64_t id, std::int64_t deadline_ms, Waiter waiter) {

@@ -5,9 +5,11 @@
 /// applying produced; a timer fails it with etcd's "request timed out" if it never
 /// commits. Each waiter runs exactly once.
 ///
-/// Ids: the high 16 bits are the low 16 bits of the member id, the low 48 bits a
-/// counter, so a command applied on every member completes a waiter only on the member
-/// that proposed it (an id from another member is simply not found here).
+/// Ids come from an IdGenerator: the high 16 bits are the low 16 bits of the member
+/// id, so a command applied on every member completes a waiter only on the member that
+/// proposed it (an id from another member is simply not found here); the rest starts
+/// from the wall-clock time at start, so entries a previous incarnation of this member
+/// proposed, which it re-applies after a restart, complete none of the new waiters.
 ///
 /// Single-threaded: owned by the Member and used only on its event-loop thread. Time is
 /// passed in (steady milliseconds), so tests drive it without a clock.
@@ -23,6 +25,7 @@
 #include "consensus/status.h"
 #include "consensus/types.h"
 #include "kv/store.h"
+#include "node/id_generator.h"
 
 namespace consensus::node {
 
@@ -53,8 +56,10 @@ using Waiter = std::function<void(Result<Outcome>)>;
 
 class PendingRequests {
 public:
-    /// `local_id` supplies the high 16 bits of every id this registry hands out.
-    explicit PendingRequests(NodeId local_id, std::size_t requests_max = kPendingRequestsMax);
+    /// `local_id` supplies the high 16 bits of every id this registry hands out, and
+    /// `start_unix_ms` (the wall clock when the member starts) where the rest begins.
+    PendingRequests(NodeId local_id, std::int64_t start_unix_ms,
+                    std::size_t requests_max = kPendingRequestsMax);
     PendingRequests(const PendingRequests&) = delete;
     PendingRequests& operator=(const PendingRequests&) = delete;
 
@@ -82,8 +87,7 @@ private:
         Waiter waiter;
         std::multimap<std::int64_t, std::uint64_t>::iterator deadline;
     };
-    std::uint64_t id_prefix_;
-    std::uint64_t counter_ = 0;
+    IdGenerator ids_;
     std::size_t requests_max_;
     // Invariant: every waiting id has exactly one entry in deadlines_, and vice versa.
     std::unordered_map<std::uint64_t, Entry> waiting_;

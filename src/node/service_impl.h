@@ -16,7 +16,7 @@
 
 #include "consensus/service.h"
 #include "kv/command.h"
-#include "node/lease_ids.h"
+#include "node/id_generator.h"
 #include "node/pending_requests.h"
 
 namespace consensus::node {

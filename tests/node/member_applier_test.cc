@@ -22,7 +22,7 @@ constexpr std::int64_t kNow = 1'700'000'000'000'000'000;
 struct Fixture {
     consensus::kv::Store store;
     consensus::node::MemberTable members;
-    consensus::node::PendingRequests pending{1};
+    consensus::node::PendingRequests pending{1, kNow / 1'000'000};
     consensus::node::Metrics metrics;
     std::vector<raft::ConfChange> conf_changes;
     std::vector<consensus::NodeId> changed;
@@ -100,7 +100,7 @@ TEST_CASE("applier: another member's write changes the store but completes nothi
           "[node]") {
     Fixture fixture;
     std::uint64_t local = fixture.wait();
-    consensus::node::PendingRequests other_member(2);
+    consensus::node::PendingRequests other_member(2, kNow / 1'000'000);
     fixture.applier.apply(put_entry(3, other_member.next_id(), "/b", "2"));
     CHECK(fixture.outcomes.empty());
     CHECK(fixture.pending.contains(local));

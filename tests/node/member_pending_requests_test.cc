@@ -13,6 +13,9 @@ using consensus::node::PendingRequests;
 
 namespace {
 
+/// The wall clock, in milliseconds, when a registry under test starts.
+constexpr std::int64_t kStartUnixMs = 1'700'000'000'000;
+
 /// Records every call a waiter receives.
 struct Calls {
     std::vector<Result<Outcome>> results;
@@ -24,7 +27,7 @@ struct Calls {
 }  // namespace
 
 TEST_CASE("pending requests: ids carry the member id and never repeat when handed out", "[node]") {
-    PendingRequests pending(0xabcd1234, 8);
+    PendingRequests pending(0xabcd1234, kStartUnixMs, 8);
     std::uint64_t first = pending.next_id();
     std::uint64_t second = pending.next_id();
     CHECK(first != 0);
@@ -33,8 +36,26 @@ TEST_CASE("pending requests: ids carry the member id and never repeat when hande
     CHECK((second >> 48) == 0x1234);
 }
 
+TEST_CASE("pending requests: a restarted member's ids complete none of the old entries' ids",
+          "[node]") {
+    // The previous incarnation ran for 5 ms and handed out 250 ids per millisecond.
+    PendingRequests before(1, kStartUnixMs);
+    std::vector<std::uint64_t> proposed_before;
+    for (int i = 0; i < 5 * 250; ++i) proposed_before.push_back(before.next_id());
+    // After the restart, entries the old incarnation proposed are applied again while
+    // new requests wait: none of them may complete a new request.
+    PendingRequests after(1, kStartUnixMs + 5);
+    Calls calls;
+    for (int i = 0; i < 5 * 250; ++i) {
+        REQUIRE(after.add(after.next_id(), 100, calls.waiter()).is_ok());
+    }
+    for (std::uint64_t old_id : proposed_before) CHECK_FALSE(after.complete(old_id, Outcome{}));
+    CHECK(calls.results.empty());
+    CHECK(after.size() == 5 * 250);
+}
+
 TEST_CASE("pending requests: a waiter runs once with the outcome when completed", "[node]") {
-    PendingRequests pending(1);
+    PendingRequests pending(1, kStartUnixMs);
     Calls calls;
     std::uint64_t id = pending.next_id();
     REQUIRE(pending.add(id, 100, calls.waiter()).is_ok());
@@ -52,8 +73,8 @@ TEST_CASE("pending requests: a waiter runs once with the outcome when completed"
 
 TEST_CASE("pending requests: an unknown id completes nothing when another member proposed it",
           "[node]") {
-    PendingRequests local(1);
-    PendingRequests remote(2);
+    PendingRequests local(1, kStartUnixMs);
+    PendingRequests remote(2, kStartUnixMs);
     Calls calls;
     std::uint64_t local_id = local.next_id();
     REQUIRE(local.add(local_id, 100, calls.waiter()).is_ok());
@@ -64,7 +85,7 @@ TEST_CASE("pending requests: an unknown id completes nothing when another member
 
 TEST_CASE("pending requests: new requests are refused when requests_max are waiting", "[node]") {
     constexpr std::size_t kMax = 3;
-    PendingRequests pending(1, kMax);
+    PendingRequests pending(1, kStartUnixMs, kMax);
     Calls calls;
     for (std::size_t i = 0; i < kMax; ++i) {
         REQUIRE(pending.add(pending.next_id(), 100, calls.waiter()).is_ok());
@@ -79,7 +100,7 @@ TEST_CASE("pending requests: new requests are refused when requests_max are wait
 }
 
 TEST_CASE("pending requests: a duplicate id is refused when it is still waiting", "[node]") {
-    PendingRequests pending(1);
+    PendingRequests pending(1, kStartUnixMs);
     Calls calls;
     std::uint64_t id = pending.next_id();
     REQUIRE(pending.add(id, 100, calls.waiter()).is_ok());
@@ -93,7 +114,7 @@ TEST_CASE("pending requests: only requests past their deadline time out when exp
         std::size_t expired;
     };
     auto test_case = GENERATE(Case{99, 0}, Case{100, 1}, Case{150, 1}, Case{200, 2});
-    PendingRequests pending(1);
+    PendingRequests pending(1, kStartUnixMs);
     Calls early;
     Calls late;
     REQUIRE(pending.add(pending.next_id(), 100, early.waiter()).is_ok());
@@ -109,7 +130,7 @@ TEST_CASE("pending requests: only requests past their deadline time out when exp
 }
 
 TEST_CASE("pending requests: every waiter fails with the status when failing all", "[node]") {
-    PendingRequests pending(1);
+    PendingRequests pending(1, kStartUnixMs);
     Calls calls;
     for (int i = 0; i < 4; ++i)
         REQUIRE(pending.add(pending.next_id(), 100, calls.waiter()).is_ok());

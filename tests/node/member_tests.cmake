@@ -8,7 +8,7 @@ set(member_test_sources
   member_ready_loop_test.cc
   member_bootstrap_test.cc
   member_join_test.cc
-  member_lease_ids_test.cc)
+  member_id_generator_test.cc)
 get_property(member_test_has_applier GLOBAL PROPERTY CONSENSUS_NODE_HAS_APPLIER)
 if(member_test_has_applier)
   list(APPEND member_test_sources member_applier_test.cc)

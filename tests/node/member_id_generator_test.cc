@@ -1,11 +1,11 @@
-// LeaseIdGenerator: ids a proposer picks for grants that name none.
+// IdGenerator and LeaseIdGenerator: ids a proposer picks for requests and lease grants.
 
 #include <catch2/catch.hpp>
 
 #include <cstdint>
 #include <set>
 
-#include "node/lease_ids.h"
+#include "node/id_generator.h"
 
 namespace consensus::node {
 namespace {
