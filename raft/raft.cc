@@ -42,20 +42,24 @@ Result<std::unique_ptr<Raft>> Raft::create(const Config& config) {
     raft->switch_to_config(TrackerConfig::from_conf_state(initial.value().conf_state));
     const HardState& hard_state = initial.value().hard_state;
     if (!hard_state.is_empty()) {
-        // A commit index outside the stored log means the log lost entries that
-        // were acknowledged as committed: starting would break State Machine Safety.
-        if (hard_state.commit < raft->log_.committed() ||
-            hard_state.commit > raft->log_.last_index()) {
-            return Status(StatusCode::kCorruption, "hard state commit is outside the stored log");
+        // A commit index past the stored log means the log lost entries that were
+        // acknowledged as committed: starting would break State Machine Safety.
+        if (hard_state.commit > raft->log_.last_index()) {
+            return Status(StatusCode::kCorruption, "hard state commit is past the stored log");
         }
-        raft->log_.commit_to(hard_state.commit);
+        // The commit index is volatile and recorded only now and then (ready.h step 2),
+        // so it may lag the snapshot, whose index is committed by definition.
+        if (hard_state.commit > raft->log_.committed()) raft->log_.commit_to(hard_state.commit);
         raft->term_ = hard_state.term;
         raft->vote_ = hard_state.vote;
     }
     if (config.applied > 0) {
-        if (config.applied > raft->log_.committed()) {
-            return Status(StatusCode::kInvalidArgument, "applied is beyond the commit index");
+        if (config.applied > raft->log_.last_index()) {
+            return Status(StatusCode::kInvalidArgument, "applied is beyond the stored log");
         }
+        // Only committed entries are ever applied, so the state machine's applied
+        // index is committed too, whatever the (lagging) recorded commit index says.
+        if (config.applied > raft->log_.committed()) raft->log_.commit_to(config.applied);
         if (config.applied > raft->log_.applied()) raft->log_.applied_to(config.applied);
     }
     raft->become_follower(raft->term_, kNoNode);

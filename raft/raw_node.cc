@@ -19,12 +19,11 @@ bool is_response(MessageType type) {
     }
 }
 
-// Term or vote changes must be durable before any message leaves; new entries and
-// an installed snapshot too, since the acknowledgements promise them [Raft Figure 2].
-// A commit-only change may be written lazily.
-bool must_sync(const HardState& current, const HardState& previous, bool has_entries_or_snapshot) {
-    return has_entries_or_snapshot || current.vote != previous.vote ||
-           current.term != previous.term;
+// Term and vote are the persistent part of the hard state; the commit index is
+// volatile [Raft Figure 2]. Writing it on every change would put a rewrite of the
+// same key into every batch the WAL stores, for no safety gain.
+bool persistent_part_changed(const HardState& current, const HardState& previous) {
+    return current.term != previous.term || current.vote != previous.vote;
 }
 
 }  // namespace
@@ -132,7 +131,8 @@ void RawNode::report_snapshot(NodeId id, bool failed) {
 bool RawNode::has_ready() const {
     const RaftLog& log = raft_->log();
     HardState hard = raft_->hard_state();
-    return raft_->soft_state() != previous_soft_ || (!hard.is_empty() && hard != previous_hard_) ||
+    return raft_->soft_state() != previous_soft_ ||
+           (!hard.is_empty() && persistent_part_changed(hard, previous_hard_)) ||
            log.unstable_snapshot().has_value() || !log.unstable_entries().empty() ||
            !raft_->messages().empty() || !raft_->messages_before_persist().empty() ||
            !raft_->read_states().empty() || log.has_next_committed_entries();
@@ -153,12 +153,13 @@ Ready RawNode::ready() {
     }
     HardState hard = raft_->hard_state();
     bool durable_data = !ready.entries.empty() || !ready.snapshot.is_empty();
-    if (!hard.is_empty() && hard != previous_hard_) {
+    // Term and vote changes must be durable before any message leaves; new entries and
+    // an installed snapshot too, since the acknowledgements promise them [Raft Figure 2].
+    ready.must_sync = durable_data;
+    if (!hard.is_empty() && persistent_part_changed(hard, previous_hard_)) {
         ready.hard_state = hard;
-        ready.must_sync = must_sync(hard, previous_hard_, durable_data);
+        ready.must_sync = true;
         previous_hard_ = hard;
-    } else {
-        ready.must_sync = durable_data;
     }
     ready.read_states = raft_->take_read_states();
     ready.messages_before_persist = raft_->take_messages_before_persist();

@@ -8,7 +8,11 @@
 ///      and reassembling it before RawNode::step() is the transport's job.
 ///   2. Append `entries` to storage (replacing any conflicting suffix: an entry at
 ///      index i discards every stored entry >= i) and persist `hard_state` if set,
-///      all in ONE durable (synced) write when must_sync is true.
+///      all in ONE durable (synced) write when must_sync is true. `hard_state` is set
+///      only when the term or vote changed: those are persistent state, while the
+///      commit index is volatile [Raft Figure 2] and is learned again from the leader
+///      after a restart. A driver may still record the commit index when convenient
+///      (from RawNode::status()), never above its durable last index.
 ///   3. Send `messages`. Messages in `messages` may only be sent after step 2 is
 ///      durable: they include votes and append acknowledgements, which promise that
 ///      the state they describe survives a crash [Raft Figure 2; thesis §3.8].
@@ -54,7 +58,9 @@ struct ReadState {
 /// from RawNode::ready(); acknowledged with RawNode::advance().
 struct Ready {
     std::optional<SoftState> soft_state;  ///< set when it changed
-    std::optional<HardState> hard_state;  ///< set when it changed; persist it
+    /// Set when the term or vote changed (with the commit index of that moment);
+    /// persist it. A change of the commit index alone does not set it (step 2).
+    std::optional<HardState> hard_state;
     std::vector<ReadState> read_states;
     std::vector<Entry> entries;                    ///< to persist, in index order
     Snapshot snapshot;                             ///< to install if non-empty
@@ -62,7 +68,7 @@ struct Ready {
     std::vector<Message> messages_before_persist;  ///< leader appends, see step 3
     std::vector<Message> messages;                 ///< send only after persisting
     /// Whether step 2 needs fsync: true when there are entries or a snapshot, or the
-    /// term or vote changed. A commit-only hard state change may be written lazily.
+    /// term or vote changed (hard_state is set).
     bool must_sync = false;
 
     bool empty() const {

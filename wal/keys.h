@@ -3,18 +3,24 @@
 ///
 /// Keys. Each key starts with one prefix byte that names the record kind:
 ///
-///     "i"                 identity: which cluster and member this data dir belongs to
-///     "h"                 the Raft hard state (term, vote, commit)
-///     "s"                 metadata of the latest durable snapshot (index, term, conf
+///     "I"                 identity: which cluster and member this data dir belongs to
+///     "H"                 the Raft hard state (term, vote, commit)
+///     "S"                 metadata of the latest durable snapshot (index, term, conf
 ///                         state); its payload lives in a file in <data_dir>/snap/
-///     "c"                 the log start: index and term of the entry just before the
+///     "C"                 the log start: index and term of the entry just before the
 ///                         first retained entry (the "dummy entry" of raft::Storage)
 ///     "e" + index:u64 BE  one log entry
 ///
 /// The entry index is written big-endian so that LevelDB's bytewise order is index
 /// order: a forward iterator from entry_key(i) visits entries i, i+1, ... and stops at
-/// the first key without the "e" prefix. The other keys are single bytes that sort
-/// before or after the entries and are read with point lookups.
+/// the first key without the "e" prefix. The other keys are single upper-case letters,
+/// read with point lookups, and sort before every entry. That order is what keeps
+/// LevelDB's background work small: the tables it flushes then hold disjoint runs of
+/// entries, which it moves down its levels without rewriting them. A metadata key
+/// sorting after the entries (as "h", "i" and "s" did in the first layout) lies inside
+/// the key range of every later table, so each flush had to be merged with the table
+/// holding it. For the same reason the hard state is written only when the term or
+/// vote changes (raft/ready.h), not with every batch.
 ///
 /// Record framing. Every value is
 ///
@@ -47,11 +53,20 @@ namespace consensus::wal {
 /// The version byte of the fixed-layout records (identity and log start).
 inline constexpr std::uint8_t kRecordVersion = 1;
 
-inline constexpr char kIdentityKey[] = "i";
-inline constexpr char kHardStateKey[] = "h";
-inline constexpr char kSnapshotKey[] = "s";
-inline constexpr char kLogStartKey[] = "c";
+inline constexpr char kIdentityKey[] = "I";
+inline constexpr char kHardStateKey[] = "H";
+inline constexpr char kSnapshotKey[] = "S";
+inline constexpr char kLogStartKey[] = "C";
 inline constexpr char kEntryPrefix = 'e';
+
+/// A metadata key of the first layout and the key that replaces it. Wal::load renames
+/// any it finds, in one synced batch, before reading the records.
+struct RenamedKey {
+    const char* legacy;
+    const char* current;
+};
+inline constexpr RenamedKey kLegacyMetadataKeys[] = {
+    {"i", kIdentityKey}, {"h", kHardStateKey}, {"s", kSnapshotKey}, {"c", kLogStartKey}};
 /// Size of an entry key: the prefix byte and a 64-bit big-endian index.
 inline constexpr std::size_t kEntryKeyBytes = 9;
 /// Size of the checksum that starts every value.

@@ -220,7 +220,9 @@ Status Wal::load(const std::optional<Identity>& expected) {
                                            ": cannot open LevelDB store: " + opened.ToString());
     }
     db_.reset(raw);
-    Status status = load_records();
+    Status status = rename_legacy_keys();
+    if (!status.is_ok()) return status;
+    status = load_records();
     if (!status.is_ok()) return status;
     if (expected.has_value() && !(*expected == identity_)) {
         return Status(StatusCode::kFailedPrecondition, "data dir " + data_dir_ + " belongs to " +
@@ -241,6 +243,38 @@ Status Wal::load(const std::optional<Identity>& expected) {
              ", entries (%" PRIu64 ", %" PRIu64 "]",
              data_dir_.c_str(), describe(identity_).c_str(), hard_state_.term, hard_state_.commit,
              snapshot_metadata_.index, log_start_.index, last_index_);
+    return Status::ok();
+}
+
+Status Wal::rename_legacy_keys() {
+    leveldb::WriteBatch batch;
+    bool renamed = false;
+    for (const RenamedKey& key : kLegacyMetadataKeys) {
+        std::string value;
+        leveldb::Status status = db_->Get(verified_reads(), key.legacy, &value);
+        if (status.IsNotFound()) continue;
+        if (!status.ok()) {
+            return Status(code_of(status), "WAL in data dir " + data_dir_ + ": record \"" +
+                                               key.legacy + "\": " + status.ToString());
+        }
+        // The checksum covers the key, so the record is checked under its old name and
+        // framed again under the new one.
+        Result<std::string_view> payload = unframe_record(key.legacy, value);
+        if (!payload.is_ok()) {
+            return corruption(std::string("record \"") + key.legacy +
+                              "\": " + payload.status().message());
+        }
+        batch.Put(key.current, frame_record(key.current, payload.value()));
+        batch.Delete(key.legacy);
+        renamed = true;
+    }
+    if (!renamed) return Status::ok();
+    leveldb::WriteOptions write_options;
+    write_options.sync = true;
+    leveldb::Status status = db_->Write(write_options, &batch);
+    if (!status.ok()) return io_error("renaming the metadata keys failed: " + status.ToString());
+    LOG_INFO(kComponent, "renamed the metadata records of data dir %s to the current key layout",
+             data_dir_.c_str());
     return Status::ok();
 }
 

@@ -263,6 +263,8 @@ private:
     Status load(const std::optional<Identity>& expected);
     Status check_save(const std::optional<raft::HardState>& hard_state,
                       const std::vector<raft::Entry>& entries) const;
+    /// Renames the metadata keys of the first layout (keys.h), if any, in one batch.
+    Status rename_legacy_keys();
     Status load_records();
     Status load_entries();
     Status check_loaded_state() const;

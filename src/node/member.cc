@@ -9,6 +9,7 @@
 
 #include <boost/asio/post.hpp>
 
+#include "consensus/assert.h"
 #include "consensus/log.h"
 #include "kv/command.h"
 #include "node/bootstrap.h"
@@ -306,6 +307,7 @@ void Member::run() {
 
 void Member::stop() {
     if (stopping_) return;
+    record_commit();
     stopping_ = true;
     LOG_INFO(kComponent, "member %llx stopping", as_ull(local_id_));
     for (auto& hook : stop_hooks_) hook();
@@ -334,7 +336,7 @@ void Member::on_tick() {
     if (!disk_writer_->is_busy()) maybe_collect_wal_garbage();
     metrics_.proposals_failed += pending_.expire(steady_now_ms());
     maybe_publish();
-    maybe_return_free_memory();
+    maybe_settle();
     schedule_ready();
     // Re-arm from the previous expiry, not from now, so ticks do not drift.
     ticker_.expires_at(ticker_.expiry() + std::chrono::milliseconds(flags_.heartbeat_interval_ms));
@@ -412,12 +414,9 @@ void Member::drain_ready() {
             start_synced_save(std::move(ready));
             return;
         }
-        if (ready.hard_state.has_value()) {
-            // A commit-only change: an unsynced LevelDB write costs microseconds, so it
-            // stays on the loop.
-            persisted = log_->save(ready.hard_state, ready.entries, false);
-            if (!persisted.is_ok()) fail_stop("persisting the Raft log", persisted);
-        }
+        // Nothing to write: a Ready carries a hard state only with a term or vote
+        // change, which must be synced (raft/ready.h step 2).
+        CONSENSUS_ASSERT(!ready.hard_state.has_value() && ready.entries.empty());
         if (!complete_ready(ready)) return;
     }
     schedule_ready();
@@ -582,17 +581,38 @@ void Member::maybe_collect_wal_garbage() {
     if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
 }
 
-void Member::maybe_return_free_memory() {
+void Member::maybe_settle() {
     const Index applied = applier_->applied_index();
     const bool quiet = applied == applied_at_last_tick_;
     applied_at_last_tick_ = applied;
     if (!quiet) {
-        free_memory_returned_ = false;
+        settled_ = false;
         return;
     }
-    if (free_memory_returned_) return;
-    free_memory_returned_ = true;
+    if (settled_ || disk_writer_->is_busy()) return;
+    settled_ = true;
+    record_commit();
     ::malloc_trim(0);
+}
+
+void Member::record_commit() {
+    if (disk_writer_->is_busy()) return;
+    const raft::HardState& recorded = wal_->hard_state();
+    // The applied index, not the core's commit index: a follower's core may count as
+    // committed entries it holds only in memory, which replace different entries still
+    // in the WAL at the same indices; recording that commit would make a restart apply
+    // the stale ones. Applied entries were durable before they were applied (ready.h
+    // steps 2 and 4) and, being committed, are never replaced [Raft Figure 3, Leader
+    // Completeness]. The term and vote stay the recorded ones; a newer term not yet
+    // written is the next Ready's, with its own synced write.
+    const Index commit = std::min(applier_->applied_index(), wal_->last_index());
+    if (commit <= recorded.commit) return;
+    Status saved = wal_->save(raft::HardState{recorded.term, recorded.vote, commit}, {}, false);
+    // The record is a convenience, not a promise; a failing disk stops the member at
+    // its next synced write.
+    if (!saved.is_ok()) {
+        LOG_WARN(kComponent, "recording the commit index failed: %s", saved.to_string().c_str());
+    }
 }
 
 void Member::maybe_publish() {

@@ -140,14 +140,21 @@ private:
     /// snapshot. Only between synced writes: the loop writes nothing to the WAL while
     /// one is in flight (wal.h "Threading").
     void maybe_collect_wal_garbage();
-    /// Once the member goes quiet (a tick in which nothing was applied), returns the
-    /// allocator's free memory to the system, once per quiet spell. glibc returns only
-    /// the top of its heap by itself, so after a burst of writes the freed buffers,
-    /// batches and superseded values would stay resident; the Go runtime etcd runs on
-    /// scavenges its idle heap likewise. A trim of a fragmented heap of tens of MB takes
-    /// up to tens of milliseconds, so it waits for a quiet tick rather than stalling a
-    /// load.
-    void maybe_return_free_memory();
+    /// Once per quiet spell (from the first tick in which nothing was applied), tidies
+    /// up what a load left behind: records the commit index (record_commit) and
+    /// returns the allocator's free memory to the system. glibc returns only the top of
+    /// its heap by itself, so after a burst of writes the freed buffers, batches and
+    /// superseded values would stay resident; the Go runtime etcd runs on scavenges its
+    /// idle heap likewise. A trim of a fragmented heap of tens of MB takes up to tens of
+    /// milliseconds, so it waits for a quiet tick rather than stalling a load.
+    void maybe_settle();
+    /// Writes the applied index to the WAL as the commit index (unsynced) when it
+    /// moved past the recorded one. The Ready cycle writes the hard state only when the
+    /// term or vote changes, since the commit index is volatile [Raft Figure 2]
+    /// (raft/ready.h step 2); a member restarted after a quiet spell or a clean stop
+    /// still applies at once what it had applied, without waiting to hear from a
+    /// leader. Only while no synced write is in flight (wal.h "Threading").
+    void record_commit();
     void maybe_publish();
     void on_member_changed(const service::Member& member);
     void on_member_removed(NodeId id);
@@ -219,10 +226,10 @@ private:
     /// Set when a membership change was applied: snapshot at the next opportunity.
     bool snapshot_wanted_ = false;
     std::int64_t next_publish_ms_ = 0;
-    /// The applied index at the last tick, and whether memory was returned since it
-    /// last moved (maybe_return_free_memory).
+    /// The applied index at the last tick, and whether the member settled since it
+    /// last moved (maybe_settle).
     Index applied_at_last_tick_ = 0;
-    bool free_memory_returned_ = false;
+    bool settled_ = false;
     Index snapshot_index_ = 0;
     /// The size of the last snapshot this process encoded (0: none yet).
     std::size_t last_snapshot_bytes_ = 0;

@@ -74,8 +74,8 @@ void send_messages_before_persist(raft::Ready& ready, MessageSender& sender);
 /// Step 1: persists a non-empty snapshot, then restores the state machine from it.
 /// Returns the durable log's error (the state machine is then untouched).
 Status persist_snapshot(raft::Ready& ready, DurableLog& log, StateMachine& state_machine);
-/// Whether step 2 is a synced write (entries, or a term or vote change); a commit-only
-/// hard state change is written unsynced and cheaply, so it needs no disk thread.
+/// Whether step 2 writes anything: entries, or a term or vote change (the only hard
+/// state changes a Ready carries), always synced.
 bool needs_synced_write(const raft::Ready& ready);
 /// Steps 3-5, once hard state and entries are durable: sends `messages`, applies the
 /// committed entries and queues the read states.

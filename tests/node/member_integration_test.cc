@@ -156,6 +156,28 @@ TEST_CASE("member: a write is read back before and after a restart when it was a
     }
 }
 
+TEST_CASE("member: a stopped member's WAL records what it applied as the commit index", "[node]") {
+    // Ready writes the hard state only when the term or vote changes (raft/ready.h), so
+    // without the record taken at stop the commit index in the WAL would be the one of
+    // the election, and a restart would wait for a leader before serving its writes.
+    QuietLogs quiet;
+    TempDir dir;
+    Flags flags = member_flags(dir.path() + "/data", free_port());
+    {
+        auto member = started_member(flags);
+        for (int i = 0; i < 20; ++i) {
+            auto written = keys(*member, put("/k" + std::to_string(i), "v"));
+            REQUIRE(written.has_value());
+            REQUIRE(written->status.is_ok());
+        }
+        stop(*member);
+    }
+    auto wal = consensus::wal::Wal::open_existing(flags.data_dir);
+    REQUIRE(wal.is_ok());
+    REQUIRE(wal.value()->last_index() >= 20);
+    CHECK(wal.value()->hard_state().commit == wal.value()->last_index());
+}
+
 TEST_CASE("member: the member table lists its published name and URLs when it has started",
           "[node]") {
     QuietLogs quiet;

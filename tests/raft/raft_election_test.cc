@@ -158,6 +158,35 @@ TEST_CASE("Raft: create refuses a hard state whose commit lies beyond the log", 
     CHECK(node.status().code() == StatusCode::kCorruption);
 }
 
+TEST_CASE("Raft: create starts from the applied index when the recorded commit lags it", "[raft]") {
+    // The commit index is recorded only now and then (ready.h step 2), so a member may
+    // restart with a snapshot taken past it, and with entries kept before the snapshot
+    // for lagging followers. What was applied was committed.
+    MemoryStorage storage;
+    Snapshot snapshot;
+    snapshot.metadata.index = 4;
+    snapshot.metadata.term = 2;
+    snapshot.metadata.conf_state.voters = {1};
+    REQUIRE(storage.apply_snapshot(snapshot).is_ok());
+    std::vector<Entry> entries;
+    for (Index index = 5; index <= 12; ++index)
+        entries.push_back(Entry{2, index, EntryType::kNormal, ""});
+    REQUIRE(storage.append(entries).is_ok());
+    storage.set_hard_state(HardState{2, 0, 6});
+    FixedRandom random;
+    Config config = test::test_config(1, &storage, &random);
+    config.applied = 10;
+    auto node = RawNode::create(config);
+    REQUIRE(node.is_ok());
+    CHECK(node.value()->status().hard_state.commit == 10);
+    CHECK(node.value()->status().hard_state.term == 2);
+
+    config.applied = 13;
+    auto beyond = RawNode::create(config);
+    REQUIRE_FALSE(beyond.is_ok());
+    CHECK(beyond.status().code() == StatusCode::kInvalidArgument);
+}
+
 TEST_CASE("Raft: a learner never campaigns when its election timeout passes", "[raft]") {
     QuietLogs quiet;
     MemoryStorage storage;

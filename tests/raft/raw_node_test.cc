@@ -63,7 +63,8 @@ TEST_CASE("RawNode: step refuses local and malformed messages from the network",
     CHECK(solo.node().status().hard_state.term == 0);
 }
 
-TEST_CASE("RawNode: a commit-only hard state change does not require a sync", "[raft]") {
+TEST_CASE("RawNode: a commit-only change asks for no write; a term change carries the commit",
+          "[raft]") {
     QuietLogs quiet;
     Network net({1, 2, 3});
     net.elect(1);
@@ -80,10 +81,22 @@ TEST_CASE("RawNode: a commit-only hard state change does not require a sync", "[
     REQUIRE_FALSE(heartbeats.empty());
     REQUIRE(net.node(2).step(heartbeats[0]).is_ok());
     Ready ready = net.node(2).ready();
-    REQUIRE(ready.hard_state.has_value());
-    CHECK(ready.hard_state->commit == 2);
+    // The commit index is volatile [Raft Figure 2]: applying needs no write first.
+    CHECK_FALSE(ready.hard_state.has_value());
     CHECK(ready.entries.empty());
     CHECK_FALSE(ready.must_sync);
+    REQUIRE(ready.committed_entries.size() == 1);
+    CHECK(ready.committed_entries[0].index == 2);
+    CHECK(net.node(2).status().hard_state.commit == 2);
+    net.node(2).advance();
+
+    net.node(2).campaign();
+    Ready vote = net.node(2).ready();
+    REQUIRE(vote.hard_state.has_value());
+    CHECK(vote.hard_state->term == net.node(1).status().hard_state.term + 1);
+    CHECK(vote.hard_state->vote == 2);
+    CHECK(vote.hard_state->commit == 2);
+    CHECK(vote.must_sync);
     net.node(2).advance();
 }
 

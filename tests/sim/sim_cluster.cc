@@ -124,6 +124,10 @@ struct SimCluster::Member {
     raft::SoftState soft;
     Term term = 0;
     Index commit = 0;
+    /// The core's commit index when `pending` was taken: a Ready carries the hard
+    /// state only when the term or vote changed (ready.h), so the commit its entries
+    /// were handed out under is read from the core.
+    Index commit_at_ready = 0;
     Index applied = 0;
     raft::ConfState conf_state;
     std::set<std::uint64_t> writes;
@@ -181,7 +185,6 @@ void SimCluster::start(Member& m) {
     m.writes = decode_writes(snapshot.value().data);
     m.applied = snapshot.value().metadata.index;
     m.conf_state = initial.value().conf_state;
-    m.commit = initial.value().hard_state.commit;
     m.term = initial.value().hard_state.term;
     m.soft = raft::SoftState{};
 
@@ -201,6 +204,8 @@ void SimCluster::start(Member& m) {
         return;
     }
     m.node = std::move(node.value());
+    // The recorded commit index may lag the snapshot; the core starts from the larger.
+    m.commit = m.node->status().hard_state.commit;
     m.next_tick_at = now_ + random_.between(1, options_.tick_ms);
     checker_.on_restart(m.id, m.commit, m.applied);
     note("start member " + std::to_string(m.id) + " term " + std::to_string(m.term) + " commit " +
@@ -390,6 +395,7 @@ void SimCluster::apply_input(Member& m, Input& input) {
 void SimCluster::drive(Member& m) {
     if (!m.up || m.pending || !m.node->has_ready()) return;
     raft::Ready ready = m.node->ready();
+    m.commit_at_ready = m.node->status().hard_state.commit;
     if (ready.soft_state) m.soft = *ready.soft_state;
     observe_role(m);
     // The leader's own appends may go out before its disk write [thesis §10.2.1].
@@ -470,8 +476,8 @@ void SimCluster::apply(Member& m, const raft::Ready& ready) {
         note("member " + std::to_string(m.id) + " installs snapshot at " +
              std::to_string(m.applied));
     }
-    if (ready.hard_state) {
-        m.commit = ready.hard_state->commit;
+    if (m.commit_at_ready != m.commit) {
+        m.commit = m.commit_at_ready;
         checker_.on_commit(m.id, m.commit);
     }
     for (const raft::Entry& entry : ready.committed_entries) {

@@ -352,6 +352,8 @@ TEST_CASE(
         CHECK(workload.membership_changes() > 0);
         CHECK(most_members <= members + options.workload.members_extra_max);
         CHECK(fewest_voters >= options.workload.voters_min);
+        const auto& violation = cluster.checker().violation();
+        INFO((violation ? violation->property + ": " + violation->detail : std::string()));
         CHECK(cluster.checker().ok());
     }
 }
