@@ -1,5 +1,6 @@
 #include "wal/keys.h"
 
+#include "consensus/little_endian.h"
 #include "wal/crc32c.h"
 
 namespace consensus::wal {
@@ -91,26 +92,6 @@ Result<LogStart> decode_log_start(std::string_view payload) {
     Status status = check_fixed_record("log start", payload);
     if (!status.is_ok()) return status;
     return LogStart{get_fixed64(payload.substr(1)), get_fixed64(payload.substr(9))};
-}
-
-void put_fixed32(std::string* out, std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-}
-
-void put_fixed64(std::string* out, std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-}
-
-std::uint32_t get_fixed32(std::string_view bytes) {
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) value = (value << 8) | static_cast<std::uint8_t>(bytes[i]);
-    return value;
-}
-
-std::uint64_t get_fixed64(std::string_view bytes) {
-    std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i) value = (value << 8) | static_cast<std::uint8_t>(bytes[i]);
-    return value;
 }
 
 }  // namespace consensus::wal

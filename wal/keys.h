@@ -110,11 +110,4 @@ std::string encode_log_start(const LogStart& log_start);
 /// kCorruption on a wrong size or unknown version.
 Result<LogStart> decode_log_start(std::string_view payload);
 
-/// Little-endian fixed-width helpers, shared with the snapshot file header.
-void put_fixed32(std::string* out, std::uint32_t value);
-void put_fixed64(std::string* out, std::uint64_t value);
-/// Reads from bytes[0, 4) / bytes[0, 8); the caller checks the size.
-std::uint32_t get_fixed32(std::string_view bytes);
-std::uint64_t get_fixed64(std::string_view bytes);
-
 }  // namespace consensus::wal

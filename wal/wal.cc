@@ -17,6 +17,7 @@
 #include <leveldb/options.h>
 #include <leveldb/write_batch.h>
 
+#include "consensus/little_endian.h"
 #include "consensus/log.h"
 #include "wal/codec.h"
 #include "wal/crc32c.h"

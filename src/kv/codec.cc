@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "consensus/little_endian.h"
+
 namespace consensus::kv::detail {
 
 void ByteWriter::put_u8(std::uint8_t value) {
@@ -12,25 +14,12 @@ void ByteWriter::put_bool(bool value) {
     put_u8(value ? 1 : 0);
 }
 
-namespace {
-
-/// Writes the low `count` bytes of `value` to `out`, least significant first.
-void store_little_endian(char* out, std::uint64_t value, std::size_t count) {
-    for (std::size_t i = 0; i < count; ++i) out[i] = static_cast<char>(value >> (8 * i));
-}
-
-}  // namespace
-
 void ByteWriter::put_u32(std::uint32_t value) {
-    char little_endian[4];
-    store_little_endian(little_endian, value, sizeof(little_endian));
-    bytes_.append(little_endian, sizeof(little_endian));
+    put_fixed32(&bytes_, value);
 }
 
 void ByteWriter::put_u64(std::uint64_t value) {
-    char little_endian[8];
-    store_little_endian(little_endian, value, sizeof(little_endian));
-    bytes_.append(little_endian, sizeof(little_endian));
+    put_fixed64(&bytes_, value);
 }
 
 void ByteWriter::patch_u64(std::size_t offset, std::uint64_t value) {
@@ -78,21 +67,13 @@ bool ByteReader::get_bool() {
 std::uint32_t ByteReader::get_u32() {
     std::string_view piece;
     if (!take(4, &piece)) return 0;
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) {
-        value = (value << 8) | static_cast<std::uint8_t>(piece[static_cast<std::size_t>(i)]);
-    }
-    return value;
+    return get_fixed32(piece);
 }
 
 std::uint64_t ByteReader::get_u64() {
     std::string_view piece;
     if (!take(8, &piece)) return 0;
-    std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i) {
-        value = (value << 8) | static_cast<std::uint8_t>(piece[static_cast<std::size_t>(i)]);
-    }
-    return value;
+    return get_fixed64(piece);
 }
 
 std::int64_t ByteReader::get_i64() {

@@ -2,16 +2,18 @@
 
 #include <utility>
 
+#include "consensus/little_endian.h"
+
 namespace consensus::node {
 
 namespace detail {
 
 void Writer::u32(std::uint32_t value) {
-    for (int shift = 0; shift < 32; shift += 8) u8(static_cast<std::uint8_t>(value >> shift));
+    put_fixed32(&out_, value);
 }
 
 void Writer::u64(std::uint64_t value) {
-    for (int shift = 0; shift < 64; shift += 8) u8(static_cast<std::uint8_t>(value >> shift));
+    put_fixed64(&out_, value);
 }
 
 void Writer::str(std::string_view value) {
@@ -32,23 +34,15 @@ bool Reader::u8(std::uint8_t* value) {
 
 bool Reader::u32(std::uint32_t* value) {
     if (position_ + 4 > bytes_.size()) return false;
-    std::uint32_t result = 0;
-    for (int i = 0; i < 4; ++i) {
-        result |= std::uint32_t{static_cast<std::uint8_t>(bytes_[position_ + i])} << (8 * i);
-    }
+    *value = get_fixed32(bytes_.substr(position_));
     position_ += 4;
-    *value = result;
     return true;
 }
 
 bool Reader::u64(std::uint64_t* value) {
     if (position_ + 8 > bytes_.size()) return false;
-    std::uint64_t result = 0;
-    for (int i = 0; i < 8; ++i) {
-        result |= std::uint64_t{static_cast<std::uint8_t>(bytes_[position_ + i])} << (8 * i);
-    }
+    *value = get_fixed64(bytes_.substr(position_));
     position_ += 8;
-    *value = result;
     return true;
 }
 

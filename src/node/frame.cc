@@ -4,34 +4,11 @@
 #include <limits>
 #include <set>
 
+#include "consensus/little_endian.h"
 #include "wal/crc32c.h"
 
 namespace consensus::node {
 namespace {
-
-void put_u32(std::string* out, std::uint32_t value) {
-    for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-void put_u64(std::string* out, std::uint64_t value) {
-    for (int i = 0; i < 8; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xff));
-}
-
-std::uint32_t get_u32(std::string_view bytes, std::size_t at) {
-    std::uint32_t value = 0;
-    for (int i = 3; i >= 0; --i) {
-        value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
-    }
-    return value;
-}
-
-std::uint64_t get_u64(std::string_view bytes, std::size_t at) {
-    std::uint64_t value = 0;
-    for (int i = 7; i >= 0; --i) {
-        value = (value << 8) | static_cast<unsigned char>(bytes[at + static_cast<std::size_t>(i)]);
-    }
-    return value;
-}
 
 bool is_known_kind(std::uint8_t kind) {
     return kind >= static_cast<std::uint8_t>(FrameKind::kHandshake) &&
@@ -40,13 +17,13 @@ bool is_known_kind(std::uint8_t kind) {
 
 void put_string(std::string* out, std::string_view text) {
     CONSENSUS_ASSERT(text.size() <= std::numeric_limits<std::uint32_t>::max());
-    put_u32(out, static_cast<std::uint32_t>(text.size()));
+    put_fixed32(out, static_cast<std::uint32_t>(text.size()));
     out->append(text);
 }
 
 void put_strings(std::string* out, const std::vector<std::string>& texts) {
     CONSENSUS_ASSERT(texts.size() <= kMembershipAnswerUrlsMax);
-    put_u32(out, static_cast<std::uint32_t>(texts.size()));
+    put_fixed32(out, static_cast<std::uint32_t>(texts.size()));
     for (const std::string& text : texts) put_string(out, text);
 }
 
@@ -59,13 +36,13 @@ public:
 
     bool read_u32(std::uint32_t* value) {
         if (bytes_.size() - at_ < 4) return false;
-        *value = get_u32(bytes_, at_);
+        *value = get_fixed32(bytes_.substr(at_));
         at_ += 4;
         return true;
     }
     bool read_u64(std::uint64_t* value) {
         if (bytes_.size() - at_ < 8) return false;
-        *value = get_u64(bytes_, at_);
+        *value = get_fixed64(bytes_.substr(at_));
         at_ += 8;
         return true;
     }
@@ -104,8 +81,8 @@ std::string encode_frame(FrameKind kind, std::string_view payload) {
     frame.reserve(kFrameHeaderBytes + payload.size());
     frame.push_back(static_cast<char>(kFrameVersion));
     frame.push_back(static_cast<char>(kind));
-    put_u32(&frame, static_cast<std::uint32_t>(payload.size()));
-    put_u32(&frame, wal::crc32c(payload));
+    put_fixed32(&frame, static_cast<std::uint32_t>(payload.size()));
+    put_fixed32(&frame, wal::crc32c(payload));
     frame.append(payload);
     return frame;
 }
@@ -113,9 +90,9 @@ std::string encode_frame(FrameKind kind, std::string_view payload) {
 std::string encode_handshake(const Handshake& handshake) {
     std::string payload;
     payload.reserve(kHandshakeBytes);
-    put_u64(&payload, handshake.cluster_id);
-    put_u64(&payload, handshake.from);
-    put_u64(&payload, handshake.to);
+    put_fixed64(&payload, handshake.cluster_id);
+    put_fixed64(&payload, handshake.from);
+    put_fixed64(&payload, handshake.to);
     return payload;
 }
 
@@ -126,15 +103,15 @@ Result<Handshake> decode_handshake(std::string_view payload) {
                                                    std::to_string(kHandshakeBytes));
     }
     Handshake handshake;
-    handshake.cluster_id = get_u64(payload, 0);
-    handshake.from = get_u64(payload, 8);
-    handshake.to = get_u64(payload, 16);
+    handshake.cluster_id = get_fixed64(payload);
+    handshake.from = get_fixed64(payload.substr(8));
+    handshake.to = get_fixed64(payload.substr(16));
     return handshake;
 }
 
 std::string encode_membership_request(const MembershipRequest& request) {
     std::string payload;
-    put_u64(&payload, request.from);
+    put_fixed64(&payload, request.from);
     return payload;
 }
 
@@ -144,16 +121,16 @@ Result<MembershipRequest> decode_membership_request(std::string_view payload) {
                       "membership request of " + std::to_string(payload.size()) + " bytes, want " +
                           std::to_string(kMembershipRequestBytes));
     }
-    return MembershipRequest{get_u64(payload, 0)};
+    return MembershipRequest{get_fixed64(payload)};
 }
 
 std::string encode_membership_answer(const MembershipAnswer& answer) {
     CONSENSUS_ASSERT(answer.members.size() <= kMembershipAnswerMembersMax);
     std::string payload;
-    put_u64(&payload, answer.cluster_id);
-    put_u32(&payload, static_cast<std::uint32_t>(answer.members.size()));
+    put_fixed64(&payload, answer.cluster_id);
+    put_fixed32(&payload, static_cast<std::uint32_t>(answer.members.size()));
     for (const service::Member& member : answer.members) {
-        put_u64(&payload, member.id);
+        put_fixed64(&payload, member.id);
         put_string(&payload, member.name);
         put_strings(&payload, member.peer_urls);
         put_strings(&payload, member.client_urls);
@@ -213,8 +190,8 @@ std::vector<std::string> encode_snapshot_chunk_frames(std::string_view encoded_m
         std::string_view data = encoded_message.substr(offset, chunk_bytes);
         std::string payload;
         payload.reserve(kSnapshotChunkHeaderBytes + data.size());
-        put_u64(&payload, encoded_message.size());
-        put_u64(&payload, offset);
+        put_fixed64(&payload, encoded_message.size());
+        put_fixed64(&payload, offset);
         payload.append(data);
         frames.push_back(encode_frame(FrameKind::kSnapshotChunk, payload));
     }
@@ -226,8 +203,8 @@ Result<SnapshotChunk> decode_snapshot_chunk(std::string_view payload) {
         return Status(StatusCode::kCorruption, "snapshot chunk without data");
     }
     SnapshotChunk chunk;
-    chunk.total_bytes = get_u64(payload, 0);
-    chunk.offset = get_u64(payload, 8);
+    chunk.total_bytes = get_fixed64(payload);
+    chunk.offset = get_fixed64(payload.substr(8));
     chunk.data = payload.substr(kSnapshotChunkHeaderBytes);
     // Compared without adding, so a forged offset near 2^64 cannot wrap around.
     if (chunk.offset > chunk.total_bytes || chunk.data.size() > chunk.total_bytes - chunk.offset) {
@@ -255,8 +232,8 @@ Result<std::optional<Frame>> FrameReader::next() {
 
     auto version = static_cast<std::uint8_t>(pending[0]);
     auto kind = static_cast<std::uint8_t>(pending[1]);
-    std::uint32_t length = get_u32(pending, 2);
-    std::uint32_t crc = get_u32(pending, 6);
+    std::uint32_t length = get_fixed32(pending.substr(2));
+    std::uint32_t crc = get_fixed32(pending.substr(6));
     if (version != kFrameVersion) {
         failure_ = Status(StatusCode::kInvalidArgument,
                           "frame version " + std::to_string(version) + " is not supported");

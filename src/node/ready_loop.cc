@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "consensus/little_endian.h"
+
 namespace consensus::node {
 
 Status handle_ready(raft::Ready& ready, DurableLog& log, MessageSender& sender,
@@ -67,18 +69,14 @@ std::vector<std::uint64_t> ReadQueue::take_ready(Index applied) {
 }
 
 std::string encode_read_context(std::uint64_t request_id) {
-    std::string context(8, '\0');
-    for (int i = 0; i < 8; ++i) context[i] = static_cast<char>(request_id >> (8 * i));
+    std::string context;
+    put_fixed64(&context, request_id);
     return context;
 }
 
 std::optional<std::uint64_t> decode_read_context(std::string_view context) {
     if (context.size() != 8) return std::nullopt;
-    std::uint64_t request_id = 0;
-    for (int i = 0; i < 8; ++i) {
-        request_id |= std::uint64_t{static_cast<std::uint8_t>(context[i])} << (8 * i);
-    }
-    return request_id;
+    return get_fixed64(context);
 }
 
 }  // namespace consensus::node

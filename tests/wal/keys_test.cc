@@ -117,14 +117,5 @@ TEST_CASE("keys: fixed records are refused when their size or version is wrong",
     CHECK(decode_log_start("").status().code() == StatusCode::kCorruption);
 }
 
-TEST_CASE("keys: fixed-width integers are little-endian when written", "[wal]") {
-    std::string out;
-    put_fixed32(&out, 0x01020304u);
-    put_fixed64(&out, 0x1122334455667788ull);
-    CHECK(out == std::string("\x04\x03\x02\x01\x88\x77\x66\x55\x44\x33\x22\x11", 12));
-    CHECK(get_fixed32(out) == 0x01020304u);
-    CHECK(get_fixed64(std::string_view(out).substr(4)) == 0x1122334455667788ull);
-}
-
 }  // namespace
 }  // namespace consensus::wal
