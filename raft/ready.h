@@ -11,8 +11,12 @@
 ///      all in ONE durable (synced) write when must_sync is true. `hard_state` is set
 ///      only when the term or vote changed: those are persistent state, while the
 ///      commit index is volatile [Raft Figure 2] and is learned again from the leader
-///      after a restart. A driver may still record the commit index when convenient
-///      (from RawNode::status()), never above its durable last index.
+///      after a restart. A driver may still record a commit index when convenient,
+///      but only one it has applied: the core's own commit index (RawNode::status())
+///      may cover entries not yet handed out for persisting, which replace different
+///      entries at the same indices in storage, so recording it could make a restart
+///      apply the replaced ones. Applied entries are durable (step 2 precedes step 4)
+///      and committed.
 ///   3. Send `messages`. Messages in `messages` may only be sent after step 2 is
 ///      durable: they include votes and append acknowledgements, which promise that
 ///      the state they describe survives a crash [Raft Figure 2; thesis §3.8].
