@@ -672,6 +672,35 @@ Result<std::string> Wal::read_snapshot_file(const raft::SnapshotMetadata& metada
 }
 
 Status Wal::compact(Index index) {
+    Status released = release(index);
+    if (!released.is_ok()) return released;
+    return delete_garbage(kCompactEntriesPerCallMax);
+}
+
+Status Wal::collect_garbage(std::size_t entries_max) {
+    if (is_failed()) return failure_;
+    return delete_garbage(entries_max);
+}
+
+Status Wal::collect_garbage_apart(std::size_t entries_max) {
+    if (is_failed()) return failure_;
+    if (!has_garbage()) return Status::ok();
+    flush_memtable();
+    Status deleted = delete_garbage(entries_max);
+    flush_memtable();
+    return deleted;
+}
+
+void Wal::flush_memtable() {
+    // LevelDB has no flush call; CompactRange does flush the memtable first, and over
+    // a range past every key (keys.h: all keys are letters) it compacts nothing else.
+    const std::string past_every_key(1, '\xff');
+    const leveldb::Slice past(past_every_key);
+    // A failed flush is LevelDB's background error, which fails the next write.
+    db_->CompactRange(&past, &past);
+}
+
+Status Wal::release(Index index) {
     if (is_failed()) return failure_;
     if (index > snapshot_metadata_.index) {
         return Status(StatusCode::kFailedPrecondition,
@@ -693,10 +722,10 @@ Status Wal::compact(Index index) {
         }
         release_in_memory(index);
     }
-    return delete_garbage();
+    return Status::ok();
 }
 
-Status Wal::delete_garbage() {
+Status Wal::delete_garbage(std::size_t entries_max) {
     if (lowest_stored_index_ > log_start_.index) return Status::ok();
     // One seek finds the first released entry still stored (a replaced log leaves a
     // gap up to the new log start); from there the entries are deleted by key rather
@@ -717,7 +746,9 @@ Status Wal::delete_garbage() {
             return Status::ok();
         }
     }
-    const Index last = std::min<Index>(log_start_.index, first + kCompactEntriesPerCallMax - 1);
+    const Index last = log_start_.index - first < entries_max
+                           ? log_start_.index
+                           : first + static_cast<Index>(entries_max) - 1;
     leveldb::WriteBatch batch;
     for (Index index = first; index <= last; ++index) {
         batch.Delete(entry_key(index));

@@ -32,8 +32,9 @@
 ///   snapshot stays in force until the record is durable and is deleted only after.
 /// - compact() first makes the new log start durable (synced), then deletes the
 ///   released entries in bounded unsynced batches. Entries below the log start are
-///   ignored on load and removed by later compact() calls, so a crash in between
-///   leaves only garbage, never a gap.
+///   ignored on load and removed by later compact() or collect_*garbage() calls, so a
+///   crash in between leaves only garbage, never a gap. release() is compact()
+///   without the deletes, for an owner that deletes at a time of its choosing.
 /// - Initialising a new data dir builds the database in <data_dir>/wal.init, stamps
 ///   the identity and renames it to <data_dir>/wal: a dir either has a stamped WAL or
 ///   none at all. A leftover wal.init is an interrupted initialisation and is rebuilt.
@@ -103,9 +104,9 @@ inline constexpr int kLevelDbOpenFilesMax = 100;
 /// LevelDB write (a few hundred microseconds), so the loop thread is never held long.
 inline constexpr std::size_t kCompactBatchEntriesMax = 1024;
 /// Released entries physically deleted by one compact() call; the rest is deleted by
-/// the next calls (the member makes one per heartbeat tick while has_garbage()).
-/// Bounds the time one compact() holds the loop thread to a few milliseconds, and
-/// still deletes 40,000 entries a second at the default 100 ms tick.
+/// the next calls, or by collect_garbage() and collect_garbage_apart(). Bounds the time
+/// one call holds the loop thread to a few milliseconds, and still deletes 40,000
+/// entries a second at one call per 100 ms tick.
 inline constexpr std::size_t kCompactEntriesPerCallMax = 4 * kCompactBatchEntriesMax;
 
 /// Tuning and test hooks. The defaults suit production.
@@ -184,6 +185,11 @@ public:
     /// most kCompactEntriesPerCallMax of them per call, and compact(log_start().index)
     /// deletes the next ones without moving the log start.
     bool has_garbage() const { return lowest_stored_index_ <= log_start_.index; }
+    /// How many released entries may still be stored: an upper bound, since a
+    /// replaced log leaves a gap below the log start that holds none.
+    Index garbage_entries() const {
+        return has_garbage() ? log_start_.index - lowest_stored_index_ + 1 : 0;
+    }
     /// True once a write has failed; every later write is refused.
     bool is_failed() const { return !failure_.is_ok(); }
     /// Size of the entry cache; never above Options::cache_entries_max and
@@ -232,6 +238,20 @@ public:
     /// kCompactEntriesPerCallMax released entries per call, in batches of
     /// kCompactBatchEntriesMax; later calls continue. kIOError on a failed write.
     Status compact(Index index);
+    /// compact() without the deletes: makes `index` the log start (durably) and leaves
+    /// every released entry stored, as garbage for the calls below.
+    Status release(Index index);
+    /// Deletes at most `entries_max` released entries (the lowest), in batches of
+    /// kCompactBatchEntriesMax. kIOError on a failed write.
+    Status collect_garbage(std::size_t entries_max);
+    /// Deletes at most `entries_max` released entries (the lowest) apart from any new
+    /// entry, for a moment when nothing else is being written: LevelDB's memtable is
+    /// flushed before the deletes and after them, so they reach tables of their own.
+    /// A table holding both deletes of old entries and new entries spans the whole
+    /// stored log, and LevelDB rewrites every table in between to merge it. The
+    /// flushes wait for a background compaction in progress, so this is for idle
+    /// moments only. kIOError on a failed write.
+    Status collect_garbage_apart(std::size_t entries_max);
 
     // raft::Storage. Reads of entries outside the cache go to LevelDB and verify each
     // record's checksum; damage found there is reported as kCorruption.
@@ -273,7 +293,11 @@ private:
     Result<std::string> read_snapshot_file(const raft::SnapshotMetadata& metadata) const;
     Status read_entries_from_disk(Index low, Index high, std::uint64_t max_bytes,
                                   std::uint64_t* bytes, std::vector<raft::Entry>* out) const;
-    Status delete_garbage();
+    /// Deletes released entries from the lowest stored one, at most `entries_max`.
+    Status delete_garbage(std::size_t entries_max);
+    /// Makes LevelDB move its memtable into a table now (and wait for a background
+    /// compaction in progress).
+    void flush_memtable();
 
     void append_in_memory(std::vector<raft::Entry> entries);
     void release_in_memory(Index index);

@@ -555,29 +555,49 @@ void Member::maybe_snapshot() {
              as_ull(applied), snapshot_bytes, static_cast<long long>(encoded_ms - started_ms),
              static_cast<long long>(steady_now_ms() - encoded_ms));
     if (applied > kSnapshotCatchUpEntries) {
-        Status compacted = wal_->compact(applied - kSnapshotCatchUpEntries);
+        // The released entries stay stored until maybe_collect_wal_garbage or
+        // maybe_settle deletes them (wal_garbage_action).
+        Status compacted = wal_->release(applied - kSnapshotCatchUpEntries);
         if (compacted.code() == StatusCode::kIOError) fail_stop("compacting the log", compacted);
     }
 }
 
-Index first_snapshot_threshold(Index snapshot_count, NodeId member_id) {
+Index first_snapshot_threshold(Index snapshot_count, std::size_t rank, std::size_t member_count) {
     // Members apply the same entries at nearly the same moment, so with one threshold
     // they would all stop to encode a snapshot at once, and the quorum with them. The
     // later snapshots follow the first every snapshot_count entries and so stay apart
-    // as well.
-    const Index tenth = snapshot_count / 10;
-    return snapshot_count + tenth * ((member_id >> 8) % 5);
+    // as well. Spreading by rank rather than by a hash of the id keeps every pair of
+    // members apart, not only most pairs.
+    if (member_count < 2) return snapshot_count;
+    const Index spread = snapshot_count / 10 * 4;
+    const Index last_rank = static_cast<Index>(member_count - 1);
+    return snapshot_count + spread * std::min<Index>(rank, last_rank) / last_rank;
 }
 
 Index Member::snapshot_threshold() const {
     if (snapshotted_since_start_) return flags_.snapshot_count;
-    return first_snapshot_threshold(flags_.snapshot_count, local_id_);
+    std::size_t rank = 0;
+    for (const service::Member& member : members_.members()) {
+        if (member.id < local_id_) ++rank;
+    }
+    return first_snapshot_threshold(flags_.snapshot_count, rank, members_.members().size());
+}
+
+WalGarbageAction wal_garbage_action(Index garbage_entries, bool quiet, Index snapshot_count) {
+    if (garbage_entries == 0) return WalGarbageAction::kKeep;
+    if (quiet) return WalGarbageAction::kDeleteApart;
+    if (garbage_entries > 2 * snapshot_count) return WalGarbageAction::kDeleteChunk;
+    return WalGarbageAction::kKeep;
 }
 
 void Member::maybe_collect_wal_garbage() {
-    if (!wal_garbage_due_ || !wal_->has_garbage()) return;
+    if (!wal_garbage_due_) return;
     wal_garbage_due_ = false;
-    Status collected = wal_->compact(wal_->log_start().index);
+    if (wal_garbage_action(wal_->garbage_entries(), false, flags_.snapshot_count) !=
+        WalGarbageAction::kDeleteChunk) {
+        return;
+    }
+    Status collected = wal_->collect_garbage(wal::kCompactEntriesPerCallMax);
     if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
 }
 
@@ -589,7 +609,14 @@ void Member::maybe_settle() {
         settled_ = false;
         return;
     }
-    if (settled_ || disk_writer_->is_busy()) return;
+    if (disk_writer_->is_busy()) return;
+    // Every quiet tick deletes the next run of released entries, until none is left.
+    if (wal_garbage_action(wal_->garbage_entries(), true, flags_.snapshot_count) ==
+        WalGarbageAction::kDeleteApart) {
+        Status collected = wal_->collect_garbage_apart(kQuietGarbageEntriesMax);
+        if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
+    }
+    if (settled_) return;
     settled_ = true;
     record_commit();
     ::malloc_trim(0);

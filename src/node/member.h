@@ -59,9 +59,31 @@ inline constexpr std::int64_t kExpirySyncIntervalMs = 500;
 inline constexpr Index kSnapshotCatchUpEntries = 5000;
 
 /// Applied entries that trigger a member's first snapshot after it starts:
-/// `snapshot_count` plus 0-40% of it in steps of a tenth, chosen by the member id, so
-/// that members do not all stop to snapshot at the same index.
-Index first_snapshot_threshold(Index snapshot_count, NodeId member_id);
+/// `snapshot_count` plus 0-40% of it, spread evenly by the member's `rank` among the
+/// `member_count` members' ids (0 for the lowest), so that no two members stop to
+/// snapshot at the same index.
+Index first_snapshot_threshold(Index snapshot_count, std::size_t rank, std::size_t member_count);
+
+/// What a member does about the entries its snapshots released that the WAL still
+/// stores (Wal::garbage_entries()).
+enum class WalGarbageAction {
+    kKeep,         ///< leave them for a quiet moment
+    kDeleteChunk,  ///< delete the lowest kCompactEntriesPerCallMax now
+    kDeleteApart,  ///< delete up to kQuietGarbageEntriesMax now, apart from new
+                   ///< entries (Wal::collect_garbage_apart)
+};
+/// Released entries deleted per quiet tick: 50-100 ms of the loop's time (measured at
+/// 100k-135k entries), far below the election timeout, so however large
+/// --snapshot-count is, a quiet leader's heartbeats are never late enough to matter.
+inline constexpr std::size_t kQuietGarbageEntriesMax = std::size_t{1} << 17;
+/// Deleting released entries while new ones are written is the costliest thing the
+/// WAL does: the deletes land in LevelDB tables beside the new entries, and every
+/// compaction of such a table rewrites the stored log in between (wal.h
+/// collect_garbage_apart). So a member deletes them in large runs when it is quiet, and
+/// under load only what exceeds twice `snapshot_count`, which bounds the disk a
+/// member under unbroken load uses (etcd likewise keeps WAL files past its snapshots
+/// and purges them on a timer [etcd: server/etcdserver purgeFile, --max-wals]).
+WalGarbageAction wal_garbage_action(Index garbage_entries, bool quiet, Index snapshot_count);
 /// How often a member retries publishing its name and client URLs until applied.
 inline constexpr std::int64_t kPublishRetryMs = 1000;
 
@@ -135,13 +157,14 @@ private:
     /// Applied entries since the last snapshot that trigger the next one:
     /// first_snapshot_threshold until one was taken, then flags_.snapshot_count.
     Index snapshot_threshold() const;
-    /// Deletes the next bounded chunk of entries an earlier snapshot released, at most
-    /// once per tick (wal::Wal::compact), so the WAL does not keep them until the next
-    /// snapshot. Only between synced writes: the loop writes nothing to the WAL while
-    /// one is in flight (wal.h "Threading").
+    /// Under load, deletes the next bounded chunk of the entries earlier snapshots
+    /// released, at most once per tick, when more are stored than
+    /// wal_garbage_action keeps. Only between synced writes: the loop writes nothing
+    /// to the WAL while one is in flight (wal.h "Threading").
     void maybe_collect_wal_garbage();
     /// Once per quiet spell (from the first tick in which nothing was applied), tidies
-    /// up what a load left behind: records the commit index (record_commit) and
+    /// up what a load left behind: deletes every released entry the WAL still stores
+    /// (wal_garbage_action), records the commit index (record_commit) and
     /// returns the allocator's free memory to the system. glibc returns only the top of
     /// its heap by itself, so after a burst of writes the freed buffers, batches and
     /// superseded values would stay resident; the Go runtime etcd runs on scavenges its

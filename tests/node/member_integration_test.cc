@@ -251,8 +251,9 @@ TEST_CASE(
     TempDir dir;
     Flags flags = member_flags(dir.path() + "/data", free_port());
     // One snapshot releases snapshot_count - 5000 entries (member.h
-    // kSnapshotCatchUpEntries): more than one compact() call deletes (wal.h
-    // kCompactEntriesPerCallMax), so the rest is left for the ticks that follow.
+    // kSnapshotCatchUpEntries), more than one bounded chunk (wal.h
+    // kCompactEntriesPerCallMax). They stay stored while the writes go on and are
+    // deleted, all of them, at the first quiet tick (wal_garbage_action).
     const std::uint64_t released_target = consensus::wal::kCompactEntriesPerCallMax + 600;
     flags.snapshot_count = released_target + consensus::node::kSnapshotCatchUpEntries;
     {
@@ -274,7 +275,7 @@ TEST_CASE(
             REQUIRE(run_until(*member, [&] { return answered == sent; }));
         }
         CHECK(failed == 0);
-        // Ticks come every 10 ms (--heartbeat-interval=10); a few of them finish the job.
+        // Ticks come every 10 ms (--heartbeat-interval=10); the first quiet one deletes.
         const auto settle = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
         run_until(*member, [&] { return std::chrono::steady_clock::now() >= settle; });
         stop(*member);
@@ -286,19 +287,37 @@ TEST_CASE(
     CHECK_FALSE(wal.value()->has_garbage());
 }
 
-TEST_CASE("member: first snapshots are spread over 0-40% past --snapshot-count by member id",
-          "[node]") {
+TEST_CASE("member: first snapshots are spread over 0-40% past --snapshot-count by rank", "[node]") {
     using consensus::node::first_snapshot_threshold;
-    std::set<consensus::Index> seen;
-    for (consensus::NodeId id = 0; id < 64; ++id) {
-        const consensus::Index threshold = first_snapshot_threshold(100000, id << 8);
-        CHECK(threshold >= 100000);
-        CHECK(threshold <= 140000);
-        CHECK(threshold % 10000 == 0);
-        seen.insert(threshold);
+    for (std::size_t members = 2; members <= 7; ++members) {
+        std::set<consensus::Index> seen;
+        for (std::size_t rank = 0; rank < members; ++rank) {
+            const consensus::Index threshold = first_snapshot_threshold(100000, rank, members);
+            CHECK(threshold >= 100000);
+            CHECK(threshold <= 140000);
+            seen.insert(threshold);
+        }
+        // No two members of the cluster share a threshold, and the spread is used.
+        CHECK(seen.size() == members);
+        CHECK(*seen.begin() == 100000);
+        CHECK(*seen.rbegin() == 140000);
     }
-    // Every step is used, so members with different ids rarely share a threshold.
-    CHECK(seen.size() == 5);
-    // Too small a count to split leaves the threshold as it is.
-    CHECK(first_snapshot_threshold(9, 0x1234500) == 9);
+    CHECK(first_snapshot_threshold(100000, 1, 3) == 120000);
+    // A member alone has nobody to keep apart from.
+    CHECK(first_snapshot_threshold(100000, 0, 1) == 100000);
+}
+
+TEST_CASE(
+    "member: released WAL entries are deleted all at once when quiet, in chunks only "
+    "past twice --snapshot-count under load",
+    "[node]") {
+    using consensus::node::wal_garbage_action;
+    using Action = consensus::node::WalGarbageAction;
+    CHECK(wal_garbage_action(0, true, 1000) == Action::kKeep);
+    CHECK(wal_garbage_action(0, false, 1000) == Action::kKeep);
+    CHECK(wal_garbage_action(1, true, 1000) == Action::kDeleteApart);
+    CHECK(wal_garbage_action(5000, true, 1000) == Action::kDeleteApart);
+    CHECK(wal_garbage_action(1, false, 1000) == Action::kKeep);
+    CHECK(wal_garbage_action(2000, false, 1000) == Action::kKeep);
+    CHECK(wal_garbage_action(2001, false, 1000) == Action::kDeleteChunk);
 }

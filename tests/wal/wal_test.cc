@@ -426,6 +426,57 @@ TEST_CASE("Wal: compact deletes a bounded number of entries per call when much i
     CHECK(all_entries(*reopened) == make_entries(last, last, 1));
 }
 
+TEST_CASE("Wal: release moves the log start and leaves the released entries for collection",
+          "[wal]") {
+    TempDir temp;
+    auto wal = open_wal(temp.path());
+    const Index last = 3 * kCompactBatchEntriesMax + 10;
+    REQUIRE(wal->save(std::nullopt, make_entries(1, last, 1), false).is_ok());
+    REQUIRE(wal->save_snapshot(make_snapshot(last - 1, 1)).is_ok());
+    REQUIRE(wal->release(last - 1).is_ok());
+    CHECK(wal->first_index() == last);
+    CHECK(wal->lowest_stored_index() == 1);
+    CHECK(wal->garbage_entries() == last - 1);
+
+    // A bounded collection deletes the lowest entries only.
+    REQUIRE(wal->collect_garbage(kCompactBatchEntriesMax + 5).is_ok());
+    CHECK(wal->lowest_stored_index() == kCompactBatchEntriesMax + 6);
+    CHECK(wal->garbage_entries() == last - 1 - (kCompactBatchEntriesMax + 5));
+
+    // Collecting apart in runs leaves nothing below the log start, also after a reopen.
+    REQUIRE(wal->collect_garbage_apart(kCompactBatchEntriesMax).is_ok());
+    CHECK(wal->lowest_stored_index() == 2 * kCompactBatchEntriesMax + 6);
+    REQUIRE(wal->collect_garbage_apart(last).is_ok());
+    CHECK_FALSE(wal->has_garbage());
+    CHECK(wal->garbage_entries() == 0);
+    CHECK(all_entries(*wal) == make_entries(last, last, 1));
+    wal.reset();
+    auto reopened = open_wal(temp.path());
+    CHECK(reopened->first_index() == last);
+    CHECK(reopened->lowest_stored_index() == last);
+    CHECK(all_entries(*reopened) == make_entries(last, last, 1));
+    // Nothing left to collect is no error.
+    CHECK(reopened->collect_garbage_apart(10).is_ok());
+    CHECK(reopened->collect_garbage(10).is_ok());
+}
+
+TEST_CASE("Wal: entries released but not yet collected survive a reopen as garbage only", "[wal]") {
+    TempDir temp;
+    {
+        auto wal = open_wal(temp.path());
+        REQUIRE(wal->save(HardState{1, 1, 40}, make_entries(1, 40, 1), true).is_ok());
+        REQUIRE(wal->save_snapshot(make_snapshot(30, 1)).is_ok());
+        REQUIRE(wal->release(25).is_ok());
+    }
+    auto reopened = open_wal(temp.path());
+    CHECK(reopened->first_index() == 26);
+    CHECK(reopened->lowest_stored_index() == 1);
+    CHECK(all_entries(*reopened) == make_entries(26, 40, 1));
+    REQUIRE(reopened->collect_garbage_apart(100).is_ok());
+    CHECK(reopened->lowest_stored_index() == 26);
+    CHECK(all_entries(*reopened) == make_entries(26, 40, 1));
+}
+
 TEST_CASE("Wal: compact skips the gap a replaced log leaves below the new log start", "[wal]") {
     TempDir temp;
     auto wal = open_wal(temp.path());
