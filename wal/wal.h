@@ -182,8 +182,8 @@ public:
     /// included (first_index() when there is none). For tests and the dump tool.
     Index lowest_stored_index() const { return lowest_stored_index_; }
     /// True while entries below the log start are still stored: compact() deletes at
-    /// most kCompactEntriesPerCallMax of them per call, and compact(log_start().index)
-    /// deletes the next ones without moving the log start.
+    /// most kCompactEntriesPerCallMax of them per call; collect_garbage() and
+    /// collect_garbage_apart() delete the next ones without moving the log start.
     bool has_garbage() const { return lowest_stored_index_ <= log_start_.index; }
     /// How many released entries may still be stored: an upper bound, since a
     /// replaced log leaves a gap below the log start that holds none.

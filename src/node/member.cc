@@ -576,11 +576,8 @@ Index first_snapshot_threshold(Index snapshot_count, std::size_t rank, std::size
 
 Index Member::snapshot_threshold() const {
     if (snapshotted_since_start_) return flags_.snapshot_count;
-    std::size_t rank = 0;
-    for (const service::Member& member : members_.members()) {
-        if (member.id < local_id_) ++rank;
-    }
-    return first_snapshot_threshold(flags_.snapshot_count, rank, members_.members().size());
+    return first_snapshot_threshold(flags_.snapshot_count, members_.rank(local_id_),
+                                    members_.size());
 }
 
 WalGarbageAction wal_garbage_action(Index garbage_entries, bool quiet, Index snapshot_count) {
@@ -593,11 +590,21 @@ WalGarbageAction wal_garbage_action(Index garbage_entries, bool quiet, Index sna
 void Member::maybe_collect_wal_garbage() {
     if (!wal_garbage_due_) return;
     wal_garbage_due_ = false;
-    if (wal_garbage_action(wal_->garbage_entries(), false, flags_.snapshot_count) !=
-        WalGarbageAction::kDeleteChunk) {
-        return;
+    collect_wal_garbage(false);
+}
+
+void Member::collect_wal_garbage(bool quiet) {
+    Status collected;
+    switch (wal_garbage_action(wal_->garbage_entries(), quiet, flags_.snapshot_count)) {
+        case WalGarbageAction::kKeep:
+            return;
+        case WalGarbageAction::kDeleteChunk:
+            collected = wal_->collect_garbage(wal::kCompactEntriesPerCallMax);
+            break;
+        case WalGarbageAction::kDeleteApart:
+            collected = wal_->collect_garbage_apart(kQuietGarbageEntriesMax);
+            break;
     }
-    Status collected = wal_->collect_garbage(wal::kCompactEntriesPerCallMax);
     if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
 }
 
@@ -611,11 +618,7 @@ void Member::maybe_settle() {
     }
     if (disk_writer_->is_busy()) return;
     // Every quiet tick deletes the next run of released entries, until none is left.
-    if (wal_garbage_action(wal_->garbage_entries(), true, flags_.snapshot_count) ==
-        WalGarbageAction::kDeleteApart) {
-        Status collected = wal_->collect_garbage_apart(kQuietGarbageEntriesMax);
-        if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
-    }
+    collect_wal_garbage(true);
     if (settled_) return;
     settled_ = true;
     record_commit();

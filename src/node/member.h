@@ -162,14 +162,18 @@ private:
     /// wal_garbage_action keeps. Only between synced writes: the loop writes nothing
     /// to the WAL while one is in flight (wal.h "Threading").
     void maybe_collect_wal_garbage();
-    /// Once per quiet spell (from the first tick in which nothing was applied), tidies
-    /// up what a load left behind: deletes every released entry the WAL still stores
-    /// (wal_garbage_action), records the commit index (record_commit) and
-    /// returns the allocator's free memory to the system. glibc returns only the top of
-    /// its heap by itself, so after a burst of writes the freed buffers, batches and
-    /// superseded values would stay resident; the Go runtime etcd runs on scavenges its
-    /// idle heap likewise. A trim of a fragmented heap of tens of MB takes up to tens of
-    /// milliseconds, so it waits for a quiet tick rather than stalling a load.
+    /// Deletes released entries as wal_garbage_action says for a member that is
+    /// `quiet` or not. Only while no synced write is in flight.
+    void collect_wal_garbage(bool quiet);
+    /// On every quiet tick (one in which nothing was applied), deletes the next run of
+    /// released entries the WAL still stores (wal_garbage_action). Once per quiet
+    /// spell, tidies up what a load left behind: records the commit index
+    /// (record_commit) and returns the allocator's free memory to the system. glibc
+    /// returns only the top of its heap by itself, so after a burst of writes the freed
+    /// buffers, batches and superseded values would stay resident; the Go runtime etcd
+    /// runs on scavenges its idle heap likewise. A trim of a fragmented heap of tens of
+    /// MB takes up to tens of milliseconds, so it waits for a quiet tick rather than
+    /// stalling a load.
     void maybe_settle();
     /// Writes the applied index to the WAL as the commit index (unsynced) when it
     /// moved past the recorded one. The Ready cycle writes the hard state only when the

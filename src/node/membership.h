@@ -10,6 +10,7 @@
 ///
 /// Single-threaded: owned by the Member and used on its event-loop thread.
 
+#include <iterator>
 #include <map>
 #include <optional>
 #include <set>
@@ -43,6 +44,10 @@ public:
     /// Every member, ordered by id.
     std::vector<service::Member> members() const;
     std::size_t size() const { return members_.size(); }
+    /// How many members have an id below `id`: its rank in id order (0 for the lowest).
+    std::size_t rank(NodeId id) const {
+        return static_cast<std::size_t>(std::distance(members_.begin(), members_.lower_bound(id)));
+    }
 
     /// Binary form for snapshots: members then removed ids (see entry_codec.h for the
     /// primitive encodings).

@@ -55,6 +55,18 @@ TEST_CASE("member table: decoding fails with corruption when the bytes are cut s
     }
 }
 
+TEST_CASE("member table: a member's rank counts the members with lower ids", "[node]") {
+    MemberTable table;
+    table.add(make_member(30, "c", "http://127.0.0.1:2382"));
+    table.add(make_member(10, "a", "http://127.0.0.1:2380"));
+    table.add(make_member(20, "b", "http://127.0.0.1:2381"));
+    CHECK(table.rank(10) == 0);
+    CHECK(table.rank(20) == 1);
+    CHECK(table.rank(30) == 2);
+    REQUIRE(table.remove(20));
+    CHECK(table.rank(30) == 1);
+}
+
 TEST_CASE("member table: members are found by peer URL when checking duplicates", "[node]") {
     MemberTable table = three_members();
     CHECK(table.find_by_peer_url("http://127.0.0.1:2381") == std::optional<consensus::NodeId>(2));
