@@ -938,12 +938,35 @@ void Raft::send(Message message) {
         // them takes them; everything else speaks for our current term.
         message.term = term_;
     }
-    if (message.type == MessageType::kAppend) {
-        // The leader's appends may leave before its own write is durable
-        // [thesis §10.2.1]; it counts itself only after advance().
+    if (may_precede_persist(message.type)) {
         messages_before_persist_.push_back(std::move(message));
     } else {
         messages_.push_back(std::move(message));
+    }
+}
+
+bool Raft::may_precede_persist(MessageType type) {
+    switch (type) {
+        case MessageType::kAppend:
+            // The leader's appends may leave before its own write is durable
+            // [thesis §10.2.1]; it counts itself only after advance().
+            return true;
+        case MessageType::kHeartbeat:
+        case MessageType::kHeartbeatResponse:
+        case MessageType::kReadIndex:
+        case MessageType::kReadIndexResponse:
+            // These promise nothing about what this member has stored or voted: a
+            // heartbeat's commit is already durable on a quorum, and its response only
+            // says which term the sender is in at that moment, which is all a ReadIndex
+            // round needs [thesis §6.4] (forgetting a term it never voted in cannot
+            // make a second leader of that term). So reads and leadership checks need
+            // not wait for a disk write in progress [etcd: raft.go send(), where only
+            // MsgAppResp, MsgVoteResp and MsgPreVoteResp wait for the append].
+            return true;
+        default:
+            // Votes and append acknowledgements promise that what they describe
+            // survives a crash [Raft Figure 2].
+            return false;
     }
 }
 

@@ -111,7 +111,8 @@ public:
 
     /// Outgoing messages to send only after persisting (votes, acknowledgements, ...).
     std::vector<Message> take_messages();
-    /// The leader's AppendEntries, which may be sent before persisting.
+    /// The messages that may be sent before persisting (may_precede_persist): the
+    /// leader's AppendEntries, heartbeats and ReadIndex traffic.
     std::vector<Message> take_messages_before_persist();
     /// Queued messages, without taking them.
     const std::vector<Message>& messages() const { return messages_; }
@@ -123,6 +124,9 @@ public:
 
 private:
     explicit Raft(const Config& config);
+    /// Whether a message of this type may leave before the state of the Ready it comes
+    /// with is durable (ready.h step 3).
+    static bool may_precede_persist(MessageType type);
 
     // Role transitions [Raft §5.2; thesis §9.6].
     void become_follower(Term term, NodeId lead);

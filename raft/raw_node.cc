@@ -195,6 +195,10 @@ std::vector<Message> RawNode::take_messages_before_persist() {
     return raft_->take_messages_before_persist();
 }
 
+std::vector<ReadState> RawNode::take_read_states() {
+    return raft_->take_read_states();
+}
+
 std::vector<Entry> RawNode::take_durable_committed_entries() {
     if (!accepted_.has_value()) return {};
     const RaftLog& log = raft_->log();

@@ -89,14 +89,21 @@ public:
     /// Acknowledges that the last Ready was fully handled (persisted, sent, applied).
     /// Does nothing if no Ready is outstanding.
     void advance();
-    /// Removes and returns the leader's AppendEntries queued since the last ready() (the
-    /// messages a Ready would carry in messages_before_persist). Callable at any time,
-    /// also while a Ready is outstanding: a driver that persists on another thread sends
-    /// them while that write is in progress, so replication of new proposals overlaps
-    /// the leader's own fsync [thesis §10.2.1; etcd: raft async storage writes]. Safe
-    /// because the leader counts its own entries toward a commit quorum only after
-    /// advance() reports them durable.
+    /// Removes and returns the messages queued since the last ready() that a Ready
+    /// would carry in messages_before_persist: the leader's AppendEntries, heartbeats
+    /// and their responses, ReadIndex requests and responses. Callable at any time,
+    /// also while a Ready is outstanding or the driver's disk is busy otherwise: a
+    /// driver that persists on another thread sends them while that write is in
+    /// progress, so replication of new proposals overlaps the leader's own fsync
+    /// [thesis §10.2.1; etcd: raft async storage writes] and reads are confirmed
+    /// without waiting for it. Safe because the leader counts its own entries toward a
+    /// commit quorum only after advance() reports them durable, and the other messages
+    /// promise nothing about local state (ready.h step 3).
     std::vector<Message> take_messages_before_persist();
+    /// Removes and returns the read points ready since the last ready() (what a Ready
+    /// would carry in read_states). Callable at any time: a read point needs nothing
+    /// persisted, only the state machine applied up to its index (ready.h step 5).
+    std::vector<ReadState> take_read_states();
     /// While a Ready is outstanding (ready() called, advance() not yet, its write in
     /// progress on another thread): the committed entries after every entry handed out
     /// so far that are already durable here (index <= the stable last index), at most

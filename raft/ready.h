@@ -20,10 +20,12 @@
 ///   3. Send `messages`. Messages in `messages` may only be sent after step 2 is
 ///      durable: they include votes and append acknowledgements, which promise that
 ///      the state they describe survives a crash [Raft Figure 2; thesis §3.8].
-///      `messages_before_persist` may be sent before or during step 2: these are the
-///      leader's own AppendEntries, which the thesis allows in parallel with the
-///      leader's local write [thesis §10.2.1]; the leader does not count itself in a
-///      quorum for an entry until advance() reports it durable.
+///      `messages_before_persist` may be sent before or during step 2: the leader's
+///      own AppendEntries, which the thesis allows in parallel with the leader's local
+///      write [thesis §10.2.1] (the leader does not count itself in a quorum for an
+///      entry until advance() reports it durable), and heartbeats, their responses
+///      and ReadIndex messages, which promise nothing about local state (raft.cc
+///      may_precede_persist).
 ///   4. Apply `committed_entries` to the state machine in order.
 ///   5. Answer `read_states` once the state machine has applied up to their index.
 
@@ -69,7 +71,7 @@ struct Ready {
     std::vector<Entry> entries;                    ///< to persist, in index order
     Snapshot snapshot;                             ///< to install if non-empty
     std::vector<Entry> committed_entries;          ///< to apply, in index order
-    std::vector<Message> messages_before_persist;  ///< leader appends, see step 3
+    std::vector<Message> messages_before_persist;  ///< see step 3
     std::vector<Message> messages;                 ///< send only after persisting
     /// Whether step 2 needs fsync: true when there are entries or a snapshot, or the
     /// term or vote changed (hard_state is set).

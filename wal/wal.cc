@@ -685,13 +685,12 @@ Status Wal::collect_garbage(std::size_t entries_max) {
 Status Wal::collect_garbage_apart(std::size_t entries_max) {
     if (is_failed()) return failure_;
     if (!has_garbage()) return Status::ok();
-    flush_memtable();
-    Status deleted = delete_garbage(entries_max);
-    flush_memtable();
-    return deleted;
+    GarbageRun run = plan_garbage_run(entries_max, true);
+    const Status deleted = delete_garbage_run(&run);
+    return finish_garbage_run(run, deleted);
 }
 
-void Wal::flush_memtable() {
+void Wal::flush_memtable() const {
     // LevelDB has no flush call; CompactRange does flush the memtable first, and over
     // a range past every key (keys.h: all keys are letters) it compacts nothing else.
     const std::string past_every_key(1, '\xff');
@@ -726,14 +725,32 @@ Status Wal::release(Index index) {
 }
 
 Status Wal::delete_garbage(std::size_t entries_max) {
-    if (lowest_stored_index_ > log_start_.index) return Status::ok();
+    if (!has_garbage()) return Status::ok();
+    GarbageRun run = plan_garbage_run(entries_max, false);
+    const Status deleted = delete_garbage_run(&run);
+    return finish_garbage_run(run, deleted);
+}
+
+GarbageRun Wal::plan_garbage_run(std::size_t entries_max, bool apart) const {
+    GarbageRun run;
+    run.lowest_stored = lowest_stored_index_;
+    run.log_start = log_start_.index;
+    run.entries_max = entries_max;
+    run.apart = apart;
+    run.next_lowest_stored = lowest_stored_index_;
+    return run;
+}
+
+Status Wal::delete_garbage_run(GarbageRun* run) const {
+    if (run->lowest_stored > run->log_start || run->entries_max == 0) return Status::ok();
+    if (run->apart) flush_memtable();
     // One seek finds the first released entry still stored (a replaced log leaves a
     // gap up to the new log start); from there the entries are deleted by key rather
     // than read one by one, which would pull their old tables back into memory.
     Index first = 0;
     {
         std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(verified_reads()));
-        it->Seek(entry_key(lowest_stored_index_));
+        it->Seek(entry_key(run->lowest_stored));
         if (!it->status().ok()) {
             return Status(code_of(it->status()),
                           "WAL in data dir " + data_dir_ +
@@ -741,14 +758,14 @@ Status Wal::delete_garbage(std::size_t entries_max) {
         }
         if (!it->Valid() ||
             !parse_entry_key(std::string_view(it->key().data(), it->key().size()), &first) ||
-            first > log_start_.index) {
-            lowest_stored_index_ = log_start_.index + 1;
+            first > run->log_start) {
+            run->next_lowest_stored = run->log_start + 1;
             return Status::ok();
         }
     }
-    const Index last = log_start_.index - first < entries_max
-                           ? log_start_.index
-                           : first + static_cast<Index>(entries_max) - 1;
+    const Index last = run->log_start - first < run->entries_max
+                           ? run->log_start
+                           : first + static_cast<Index>(run->entries_max) - 1;
     leveldb::WriteBatch batch;
     for (Index index = first; index <= last; ++index) {
         batch.Delete(entry_key(index));
@@ -757,11 +774,19 @@ Status Wal::delete_garbage(std::size_t entries_max) {
         // removes again, never a gap.
         leveldb::Status status = db_->Write(leveldb::WriteOptions(), &batch);
         batch.Clear();
-        if (!status.ok()) {
-            return fail(io_error("deleting released entries failed: " + status.ToString()));
-        }
+        if (!status.ok()) return io_error("deleting released entries failed: " + status.ToString());
     }
-    lowest_stored_index_ = last + 1;
+    if (run->apart) flush_memtable();
+    run->next_lowest_stored = last + 1;
+    return Status::ok();
+}
+
+Status Wal::finish_garbage_run(const GarbageRun& run, const Status& deleted) {
+    if (deleted.code() == StatusCode::kIOError) return fail(deleted);
+    if (!deleted.is_ok()) return deleted;
+    // Only ever forward: the log start moves only forward, and nothing below it is
+    // written again (a replaced log's new entries lie past the snapshot).
+    lowest_stored_index_ = std::max(lowest_stored_index_, run.next_lowest_stored);
     return Status::ok();
 }
 

@@ -67,7 +67,8 @@
 /// report success for data that is gone (etcd does the same).
 ///
 /// Threading: not thread-safe. Owned by the member and used from its loop thread, with
-/// one exception: the write of a save may run on another thread. save() is split into
+/// one exception: the write of a save, or the deletes of a GarbageRun, may run on
+/// another thread (one at a time). save() is split into
 /// prepare_save() (owner thread: checks, nothing changes), write_prepared() (any one
 /// thread: touches only LevelDB, which is safe for a writer and concurrent readers)
 /// and finish_save() (owner thread: updates the in-memory state). Between the first
@@ -138,6 +139,22 @@ struct PreparedSave {
     Index replaced_last = 0;
 
     bool is_empty() const { return !hard_state.has_value() && entries.empty(); }
+};
+
+/// One deletion of released entries, split like a save (see "Threading" above):
+/// plan_garbage_run() on the owner thread, delete_garbage_run() on any one thread,
+/// finish_garbage_run() on the owner thread. A member runs the deletions of a quiet
+/// moment on its disk thread, so its loop keeps serving reads meanwhile.
+struct GarbageRun {
+    /// The lowest entry index that may still be stored, where the deletion looks first.
+    Index lowest_stored = 0;
+    /// The log start when planned: the highest released entry the run may delete.
+    Index log_start = 0;
+    std::size_t entries_max = 0;
+    /// Flush LevelDB's memtable before and after the deletes (collect_garbage_apart).
+    bool apart = false;
+    /// Set by delete_garbage_run(): the lowest index that may still be stored after it.
+    Index next_lowest_stored = 0;
 };
 
 /// The durable state of one member; see the file comment for the format. Created by
@@ -252,6 +269,19 @@ public:
     /// flushes wait for a background compaction in progress, so this is for idle
     /// moments only. kIOError on a failed write.
     Status collect_garbage_apart(std::size_t entries_max);
+    /// collect_garbage() (apart = false) or collect_garbage_apart() (apart = true) in
+    /// three steps, for a deletion on another thread (see GarbageRun and "Threading").
+    /// plan_garbage_run() changes nothing. Precondition: has_garbage().
+    GarbageRun plan_garbage_run(std::size_t entries_max, bool apart) const;
+    /// Deletes what `run` planned and sets run->next_lowest_stored. Touches only
+    /// LevelDB, so it may run on a thread other than the owner's while the owner reads.
+    /// Returns an error with context; it does not mark the Wal failed,
+    /// finish_garbage_run() does.
+    Status delete_garbage_run(GarbageRun* run) const;
+    /// On the owner thread, after delete_garbage_run() returned `deleted`: records the
+    /// deletion, or on an I/O error marks the Wal failed; returns `deleted`.
+    /// Precondition: no other write to the Wal since plan_garbage_run().
+    Status finish_garbage_run(const GarbageRun& run, const Status& deleted);
 
     // raft::Storage. Reads of entries outside the cache go to LevelDB and verify each
     // record's checksum; damage found there is reported as kCorruption.
@@ -297,7 +327,7 @@ private:
     Status delete_garbage(std::size_t entries_max);
     /// Makes LevelDB move its memtable into a table now (and wait for a background
     /// compaction in progress).
-    void flush_memtable();
+    void flush_memtable() const;
 
     void append_in_memory(std::vector<raft::Entry> entries);
     void release_in_memory(Index index);

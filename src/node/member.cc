@@ -3,7 +3,9 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <memory>
 #include <set>
 #include <utility>
 
@@ -392,14 +394,21 @@ void Member::schedule_ready() {
 void Member::drain_ready() {
     propose_queued();
     if (disk_writer_->is_busy()) {
-        // A synced write is in flight and the next Ready waits for it (one write at a
-        // time, in order). The leader's appends for what was proposed meanwhile need
-        // not wait: they overlap its own write [thesis §10.2.1], and its own entries
-        // count toward commit only after advance(). The write's completion (posted
-        // by the disk thread) finishes that Ready and drains the next.
+        // Disk work is in flight (a synced write, or a quiet deletion of released
+        // entries) and the next Ready waits for it (one write at a time, in order).
+        // The leader's appends for what was proposed meanwhile need not wait: they
+        // overlap its own write [thesis §10.2.1], and its own entries count toward
+        // commit only after advance(). Nor need heartbeats and ReadIndex traffic,
+        // which promise nothing about local state (ready.h step 3). The work's
+        // completion (posted by the disk thread) finishes that Ready and drains the
+        // next.
         for (raft::Message& message : raft_->take_messages_before_persist()) {
             sender_->send(std::move(message));
         }
+        // Read points need nothing persisted: reads are answered while the disk is
+        // busy, once the applied index reaches them (ready.h step 5).
+        std::vector<raft::ReadState> read_states = raft_->take_read_states();
+        if (!read_states.empty()) applier_->add_read_states(read_states);
         apply_durable_committed();
         return;
     }
@@ -490,7 +499,7 @@ bool Member::complete_ready(raft::Ready& ready) {
     finish_persisted_ready(ready, *sender_, *applier_);
     raft_->advance();
     applier_->release_reads();
-    maybe_snapshot();
+    maybe_snapshot(false);
     maybe_collect_wal_garbage();
     if (removed_) {
         LOG_INFO(kComponent, "the member has been permanently removed from the cluster; stopping");
@@ -517,10 +526,22 @@ void Member::observe_soft_state(const raft::SoftState& soft_state) {
     soft_state_ = soft_state;
 }
 
-void Member::maybe_snapshot() {
+bool snapshot_due(Index since_snapshot, Index threshold, bool is_leader, bool quiet, bool wanted) {
+    if (since_snapshot == 0) return false;
+    if (wanted) return true;
+    if (since_snapshot < threshold) return false;
+    if (quiet || !is_leader) return true;
+    return since_snapshot >= 2 * threshold;
+}
+
+void Member::maybe_snapshot(bool quiet) {
     Index applied = applier_->applied_index();
     if (applied <= snapshot_index_) return;
-    if (!snapshot_wanted_ && applied - snapshot_index_ < snapshot_threshold()) return;
+    const bool is_leader = soft_state_.role == raft::Role::kLeader;
+    if (!snapshot_due(applied - snapshot_index_, snapshot_threshold(), is_leader, quiet,
+                      snapshot_wanted_)) {
+        return;
+    }
     snapshot_wanted_ = false;
     snapshotted_since_start_ = true;
     raft::Snapshot snapshot;
@@ -602,10 +623,45 @@ void Member::collect_wal_garbage(bool quiet) {
             collected = wal_->collect_garbage(wal::kCompactEntriesPerCallMax);
             break;
         case WalGarbageAction::kDeleteApart:
-            collected = wal_->collect_garbage_apart(kQuietGarbageEntriesMax);
-            break;
+            start_quiet_garbage_run();
+            return;
     }
     if (collected.code() == StatusCode::kIOError) fail_stop("compacting the log", collected);
+}
+
+void Member::start_quiet_garbage_run() {
+    CONSENSUS_ASSERT(!disk_writer_->is_busy());
+    struct TimedRun {
+        wal::GarbageRun run;
+        double seconds = 0;
+    };
+    auto timed = std::make_shared<TimedRun>();
+    timed->run = wal_->plan_garbage_run(kQuietGarbageEntriesMax, true);
+    // The disk thread touches only the run and LevelDB; the loop writes nothing to the
+    // WAL until the completion below runs (wal.h "Threading"), since every write waits
+    // for an idle disk thread.
+    disk_writer_->submit(
+        [wal = wal_.get(), timed] {
+            const auto started = std::chrono::steady_clock::now();
+            Status deleted = wal->delete_garbage_run(&timed->run);
+            timed->seconds =
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+            return deleted;
+        },
+        [this, timed](Status deleted) {
+            const Index before = wal_->garbage_entries();
+            Status finished = wal_->finish_garbage_run(timed->run, deleted);
+            if (finished.code() == StatusCode::kIOError) fail_stop("compacting the log", finished);
+            if (!finished.is_ok()) {
+                LOG_WARN(kComponent, "deleting released log entries failed: %s",
+                         finished.to_string().c_str());
+            }
+            LOG_DEBUG(kComponent, "deleted %llu released log entries in %.1f ms",
+                      as_ull(before - wal_->garbage_entries()), timed->seconds * 1000);
+            if (stopping_) return;
+            // Ready writes that came meanwhile waited for the disk thread.
+            drain_ready();
+        });
 }
 
 void Member::maybe_settle() {
@@ -617,12 +673,15 @@ void Member::maybe_settle() {
         return;
     }
     if (disk_writer_->is_busy()) return;
+    maybe_snapshot(true);
+    if (!settled_) {
+        settled_ = true;
+        record_commit();
+        ::malloc_trim(0);
+    }
     // Every quiet tick deletes the next run of released entries, until none is left.
+    // Last: the run occupies the disk thread, and record_commit needs it idle.
     collect_wal_garbage(true);
-    if (settled_) return;
-    settled_ = true;
-    record_commit();
-    ::malloc_trim(0);
 }
 
 void Member::record_commit() {

@@ -64,18 +64,30 @@ inline constexpr Index kSnapshotCatchUpEntries = 5000;
 /// snapshot at the same index.
 Index first_snapshot_threshold(Index snapshot_count, std::size_t rank, std::size_t member_count);
 
+/// Whether a member takes a snapshot now, `since_snapshot` applied entries after its
+/// last one, given its `threshold` (snapshot_threshold). A snapshot encodes and writes
+/// the whole state on the loop: hundreds of milliseconds for a v3 keyspace with a long
+/// history, during which a leader commits nothing. So a leader under load puts its
+/// snapshot off to its next quiet tick, but never past twice the threshold, which
+/// bounds its log as wal_garbage_action bounds the released entries. A follower's
+/// snapshot stalls only itself, while the leader and the other followers commit, so it
+/// snapshots on time. A membership change (`wanted`) is snapshotted at once.
+bool snapshot_due(Index since_snapshot, Index threshold, bool is_leader, bool quiet, bool wanted);
+
 /// What a member does about the entries its snapshots released that the WAL still
 /// stores (Wal::garbage_entries()).
 enum class WalGarbageAction {
     kKeep,         ///< leave them for a quiet moment
     kDeleteChunk,  ///< delete the lowest kCompactEntriesPerCallMax now
-    kDeleteApart,  ///< delete up to kQuietGarbageEntriesMax now, apart from new
-                   ///< entries (Wal::collect_garbage_apart)
+    kDeleteApart,  ///< delete up to kQuietGarbageEntriesMax on the disk thread, apart
+                   ///< from new entries (Wal::collect_garbage_apart)
 };
-/// Released entries deleted per quiet tick: 50-100 ms of the loop's time (measured at
-/// 100k-135k entries), far below the election timeout, so however large
-/// --snapshot-count is, a quiet leader's heartbeats are never late enough to matter.
-inline constexpr std::size_t kQuietGarbageEntriesMax = std::size_t{1} << 17;
+/// Released entries deleted per quiet tick. The run goes to the disk thread, so the
+/// loop keeps answering reads meanwhile (a read-only load is quiet too); a write that
+/// arrives during the run waits for it, so a run is kept to about 10-20 ms (LevelDB
+/// deletes about 2-3 million entries a second here) and a quiet member still deletes
+/// about 300,000 entries a second at one run per 100 ms tick.
+inline constexpr std::size_t kQuietGarbageEntriesMax = std::size_t{1} << 15;
 /// Deleting released entries while new ones are written is the costliest thing the
 /// WAL does: the deletes land in LevelDB tables beside the new entries, and every
 /// compaction of such a table rewrites the stored log in between (wal.h
@@ -153,7 +165,9 @@ private:
     /// here (RawNode::take_durable_committed_entries) and answers the reads they allow.
     void apply_durable_committed();
     void observe_soft_state(const raft::SoftState& soft_state);
-    void maybe_snapshot();
+    /// Snapshots when snapshot_due says so; `quiet` on a quiet tick (maybe_settle).
+    /// Only while the disk thread is idle.
+    void maybe_snapshot(bool quiet);
     /// Applied entries since the last snapshot that trigger the next one:
     /// first_snapshot_threshold until one was taken, then flags_.snapshot_count.
     Index snapshot_threshold() const;
@@ -163,10 +177,16 @@ private:
     /// to the WAL while one is in flight (wal.h "Threading").
     void maybe_collect_wal_garbage();
     /// Deletes released entries as wal_garbage_action says for a member that is
-    /// `quiet` or not. Only while no synced write is in flight.
+    /// `quiet` or not: a chunk on the loop, or a quiet run on the disk thread
+    /// (start_quiet_garbage_run). Only while the disk thread is idle.
     void collect_wal_garbage(bool quiet);
-    /// On every quiet tick (one in which nothing was applied), deletes the next run of
-    /// released entries the WAL still stores (wal_garbage_action). Once per quiet
+    /// Hands the disk thread the next run of released entries to delete, apart from new
+    /// entries (Wal::GarbageRun). Ready writes wait for it like for any disk work, and
+    /// its completion drains them. Precondition: the disk thread is idle.
+    void start_quiet_garbage_run();
+    /// On every quiet tick (one in which nothing was applied), takes the snapshot a
+    /// leader put off under load (snapshot_due) and deletes the next run of released
+    /// entries the WAL still stores (wal_garbage_action). Once per quiet
     /// spell, tidies up what a load left behind: records the commit index
     /// (record_commit) and returns the allocator's free memory to the system. glibc
     /// returns only the top of its heap by itself, so after a burst of writes the freed

@@ -308,6 +308,26 @@ TEST_CASE("member: first snapshots are spread over 0-40% past --snapshot-count b
 }
 
 TEST_CASE(
+    "member: a leader under load puts its snapshot off to a quiet tick, up to twice the "
+    "threshold; followers and membership changes do not wait",
+    "[node]") {
+    using consensus::node::snapshot_due;
+    // Below the threshold nobody snapshots, unless a membership change wants one.
+    CHECK_FALSE(snapshot_due(999, 1000, false, true, false));
+    CHECK_FALSE(snapshot_due(999, 1000, true, true, false));
+    CHECK(snapshot_due(1, 1000, true, false, true));
+    CHECK_FALSE(snapshot_due(0, 1000, true, true, true));
+    // A follower snapshots at the threshold, busy or quiet.
+    CHECK(snapshot_due(1000, 1000, false, false, false));
+    CHECK(snapshot_due(1000, 1000, false, true, false));
+    // A leader waits for a quiet tick, but not past twice the threshold.
+    CHECK_FALSE(snapshot_due(1000, 1000, true, false, false));
+    CHECK_FALSE(snapshot_due(1999, 1000, true, false, false));
+    CHECK(snapshot_due(1000, 1000, true, true, false));
+    CHECK(snapshot_due(2000, 1000, true, false, false));
+}
+
+TEST_CASE(
     "member: released WAL entries are deleted all at once when quiet, in chunks only "
     "past twice --snapshot-count under load",
     "[node]") {

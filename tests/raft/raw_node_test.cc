@@ -205,6 +205,70 @@ TEST_CASE("RawNode: appends proposed while a Ready is outstanding can be taken a
     net.check_invariants();
 }
 
+TEST_CASE(
+    "RawNode: a read is confirmed and its read point taken while the leader's and the "
+    "followers' writes are in flight",
+    "[raft]") {
+    QuietLogs quiet;
+    Network net({1, 2, 3});
+    net.elect(1);
+    net.stabilize();
+    net.queue().clear();
+    const Index committed = net.node(1).raft().log().committed();
+    // Every member has a synced write outstanding: the leader's of "x", the
+    // followers' of the append carrying it.
+    REQUIRE(net.node(1).propose("x").is_ok());
+    Ready leader_write = net.node(1).ready();
+    REQUIRE(leader_write.entries.size() == 1);
+    std::vector<Ready> follower_writes;
+    for (const Message& m : leader_write.messages_before_persist) {
+        REQUIRE(m.type == MessageType::kAppend);
+        REQUIRE(net.node(m.to).step(m).is_ok());
+        follower_writes.push_back(net.node(m.to).ready());
+        REQUIRE(follower_writes.back().entries.size() == 1);
+        // The append's acknowledgement promises "x" is durable: it waits.
+        REQUIRE(follower_writes.back().messages.size() == 1);
+        CHECK(follower_writes.back().messages[0].type == MessageType::kAppendResponse);
+        CHECK(follower_writes.back().messages_before_persist.empty());
+    }
+    REQUIRE(follower_writes.size() == 2);
+
+    REQUIRE(net.node(1).read_index("r").is_ok());
+    std::vector<Message> heartbeats = net.node(1).take_messages_before_persist();
+    REQUIRE(heartbeats.size() == 2);
+    for (const Message& heartbeat : heartbeats) {
+        CHECK(heartbeat.type == MessageType::kHeartbeat);
+        CHECK(heartbeat.context == "r");
+        REQUIRE(net.node(heartbeat.to).step(heartbeat).is_ok());
+        // The response promises nothing about the follower's log or vote.
+        std::vector<Message> responses = net.node(heartbeat.to).take_messages_before_persist();
+        REQUIRE(responses.size() == 1);
+        CHECK(responses[0].type == MessageType::kHeartbeatResponse);
+        REQUIRE(net.node(1).step(responses[0]).is_ok());
+    }
+    // Confirmed at the commit index before "x", which is committed nowhere yet.
+    std::vector<ReadState> read_states = net.node(1).take_read_states();
+    REQUIRE(read_states.size() == 1);
+    CHECK(read_states[0] == ReadState{committed, "r"});
+    CHECK(net.node(1).take_read_states().empty());
+
+    // The writes complete as usual afterwards.
+    REQUIRE(net.storage(1).append(leader_write.entries).is_ok());
+    net.node(1).advance();
+    for (std::size_t i = 0; i < follower_writes.size(); ++i) {
+        const NodeId id = leader_write.messages_before_persist[i].to;
+        REQUIRE(net.storage(id).append(follower_writes[i].entries).is_ok());
+        if (follower_writes[i].hard_state) {
+            net.storage(id).set_hard_state(*follower_writes[i].hard_state);
+        }
+        for (const Message& m : follower_writes[i].messages) net.queue().push_back(m);
+        net.node(id).advance();
+    }
+    net.stabilize();
+    CHECK(net.node(1).raft().log().committed() == committed + 1);
+    net.check_invariants();
+}
+
 TEST_CASE("RawNode: the leader counts its own entry toward commit only after advance", "[raft]") {
     QuietLogs quiet;
     Network net({1, 2, 3});

@@ -6,6 +6,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "wal/fault_env.h"
@@ -458,6 +459,57 @@ TEST_CASE("Wal: release moves the log start and leaves the released entries for 
     // Nothing left to collect is no error.
     CHECK(reopened->collect_garbage_apart(10).is_ok());
     CHECK(reopened->collect_garbage(10).is_ok());
+}
+
+TEST_CASE(
+    "Wal: a garbage run deletes on another thread while the owner reads, and counts only "
+    "once finished",
+    "[wal]") {
+    TempDir temp;
+    auto wal = open_wal(temp.path());
+    const Index last = 2 * kCompactBatchEntriesMax + 10;
+    REQUIRE(wal->save(std::nullopt, make_entries(1, last, 1), false).is_ok());
+    REQUIRE(wal->save_snapshot(make_snapshot(last - 5, 1)).is_ok());
+    REQUIRE(wal->release(last - 5).is_ok());
+    REQUIRE(wal->garbage_entries() == last - 5);
+
+    GarbageRun run = wal->plan_garbage_run(kCompactBatchEntriesMax + 3, true);
+    Status deleted;
+    std::thread disk([&] { deleted = wal->delete_garbage_run(&run); });
+    // The owner keeps reading the kept log meanwhile.
+    for (int i = 0; i < 50; ++i) CHECK(all_entries(*wal) == make_entries(last - 4, last, 1));
+    disk.join();
+    REQUIRE(deleted.is_ok());
+    CHECK(run.next_lowest_stored == kCompactBatchEntriesMax + 4);
+    // Nothing is recorded until the owner finishes the run.
+    CHECK(wal->garbage_entries() == last - 5);
+    REQUIRE(wal->finish_garbage_run(run, deleted).is_ok());
+    CHECK(wal->lowest_stored_index() == kCompactBatchEntriesMax + 4);
+    CHECK(wal->garbage_entries() == last - 5 - (kCompactBatchEntriesMax + 3));
+
+    // A run past what is stored stops at the log start.
+    GarbageRun rest = wal->plan_garbage_run(10 * last, false);
+    REQUIRE(wal->finish_garbage_run(rest, wal->delete_garbage_run(&rest)).is_ok());
+    CHECK_FALSE(wal->has_garbage());
+    wal.reset();
+    auto reopened = open_wal(temp.path());
+    CHECK(reopened->lowest_stored_index() == last - 4);
+    CHECK(all_entries(*reopened) == make_entries(last - 4, last, 1));
+}
+
+TEST_CASE("Wal: a garbage run that failed to write fails the Wal when finished", "[wal]") {
+    TempDir temp;
+    auto wal = open_wal(temp.path());
+    REQUIRE(wal->save(std::nullopt, make_entries(1, 20, 1), false).is_ok());
+    REQUIRE(wal->save_snapshot(make_snapshot(15, 1)).is_ok());
+    REQUIRE(wal->release(15).is_ok());
+    GarbageRun run = wal->plan_garbage_run(100, false);
+    const Status failed(StatusCode::kIOError, "disk gone");
+    CHECK(wal->finish_garbage_run(run, failed).code() == StatusCode::kIOError);
+    CHECK(wal->is_failed());
+    // Nothing counts as deleted, and every later write is refused.
+    CHECK(wal->lowest_stored_index() == 1);
+    CHECK(wal->save(std::nullopt, make_entries(21, 21, 1), false).code() == StatusCode::kIOError);
 }
 
 TEST_CASE("Wal: entries released but not yet collected survive a reopen as garbage only", "[wal]") {
