@@ -526,19 +526,19 @@ void Member::observe_soft_state(const raft::SoftState& soft_state) {
     soft_state_ = soft_state;
 }
 
-bool snapshot_due(Index since_snapshot, Index threshold, bool is_leader, bool quiet, bool wanted) {
+bool snapshot_due(Index since_snapshot, Index threshold, bool is_leader, bool idle, bool wanted) {
     if (since_snapshot == 0) return false;
     if (wanted) return true;
     if (since_snapshot < threshold) return false;
-    if (quiet || !is_leader) return true;
+    if (idle || !is_leader) return true;
     return since_snapshot >= 2 * threshold;
 }
 
-void Member::maybe_snapshot(bool quiet) {
+void Member::maybe_snapshot(bool idle) {
     Index applied = applier_->applied_index();
     if (applied <= snapshot_index_) return;
     const bool is_leader = soft_state_.role == raft::Role::kLeader;
-    if (!snapshot_due(applied - snapshot_index_, snapshot_threshold(), is_leader, quiet,
+    if (!snapshot_due(applied - snapshot_index_, snapshot_threshold(), is_leader, idle,
                       snapshot_wanted_)) {
         return;
     }
@@ -668,12 +668,16 @@ void Member::maybe_settle() {
     const Index applied = applier_->applied_index();
     const bool quiet = applied == applied_at_last_tick_;
     applied_at_last_tick_ = applied;
+    const bool idle = quiet && !client_request_since_tick_;
+    client_request_since_tick_ = false;
     if (!quiet) {
         settled_ = false;
         return;
     }
     if (disk_writer_->is_busy()) return;
-    maybe_snapshot(true);
+    // A put-off snapshot holds the loop for as long as it takes, so not while reads are
+    // being served either.
+    if (idle) maybe_snapshot(true);
     if (!settled_) {
         settled_ = true;
         record_commit();

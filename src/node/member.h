@@ -67,12 +67,13 @@ Index first_snapshot_threshold(Index snapshot_count, std::size_t rank, std::size
 /// Whether a member takes a snapshot now, `since_snapshot` applied entries after its
 /// last one, given its `threshold` (snapshot_threshold). A snapshot encodes and writes
 /// the whole state on the loop: hundreds of milliseconds for a v3 keyspace with a long
-/// history, during which a leader commits nothing. So a leader under load puts its
-/// snapshot off to its next quiet tick, but never past twice the threshold, which
+/// history, during which a leader commits nothing and answers nothing. So a leader
+/// under load puts its snapshot off to its next `idle` tick (nothing applied and no
+/// client request since the tick before), but never past twice the threshold, which
 /// bounds its log as wal_garbage_action bounds the released entries. A follower's
 /// snapshot stalls only itself, while the leader and the other followers commit, so it
 /// snapshots on time. A membership change (`wanted`) is snapshotted at once.
-bool snapshot_due(Index since_snapshot, Index threshold, bool is_leader, bool quiet, bool wanted);
+bool snapshot_due(Index since_snapshot, Index threshold, bool is_leader, bool idle, bool wanted);
 
 /// What a member does about the entries its snapshots released that the WAL still
 /// stores (Wal::garbage_entries()).
@@ -165,9 +166,9 @@ private:
     /// here (RawNode::take_durable_committed_entries) and answers the reads they allow.
     void apply_durable_committed();
     void observe_soft_state(const raft::SoftState& soft_state);
-    /// Snapshots when snapshot_due says so; `quiet` on a quiet tick (maybe_settle).
+    /// Snapshots when snapshot_due says so; `idle` on an idle tick (maybe_settle).
     /// Only while the disk thread is idle.
-    void maybe_snapshot(bool quiet);
+    void maybe_snapshot(bool idle);
     /// Applied entries since the last snapshot that trigger the next one:
     /// first_snapshot_threshold until one was taken, then flags_.snapshot_count.
     Index snapshot_threshold() const;
@@ -185,7 +186,8 @@ private:
     /// its completion drains them. Precondition: the disk thread is idle.
     void start_quiet_garbage_run();
     /// On every quiet tick (one in which nothing was applied), takes the snapshot a
-    /// leader put off under load (snapshot_due) and deletes the next run of released
+    /// leader put off under load if no client request came either (snapshot_due),
+    /// and deletes the next run of released
     /// entries the WAL still stores (wal_garbage_action). Once per quiet
     /// spell, tidies up what a load left behind: records the commit index
     /// (record_commit) and returns the allocator's free memory to the system. glibc
@@ -276,6 +278,9 @@ private:
     /// The applied index at the last tick, and whether the member settled since it
     /// last moved (maybe_settle).
     Index applied_at_last_tick_ = 0;
+    /// Set by every client request (ServiceImpl's replies), cleared by each tick's
+    /// maybe_settle: whether the tick was idle.
+    bool client_request_since_tick_ = false;
     bool settled_ = false;
     Index snapshot_index_ = 0;
     /// The size of the last snapshot this process encoded (0: none yet).

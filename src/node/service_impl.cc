@@ -78,6 +78,7 @@ std::optional<Status> ServiceImpl::refusal() const {
 }
 
 service::V2Callback ServiceImpl::deferred(service::V2Callback done) {
+    member_.client_request_since_tick_ = true;
     boost::asio::io_context& io = member_.io_;
     Metrics& metrics = member_.metrics_;
     // Called once (service.h), so `done` moves into the posted handler: copying it would

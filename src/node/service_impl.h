@@ -81,6 +81,8 @@ public:
 
 private:
     /// Wraps `done` so that it runs on a later loop turn and is counted by HTTP status.
+    /// Every v2 and v3 request passes here first, so it also marks the member's tick as
+    /// not idle (Member::maybe_settle).
     service::V2Callback deferred(service::V2Callback done);
     /// Fills the Raft headers of a response from the member's current state.
     void fill_raft_headers(service::V2Headers* headers) const;

@@ -35,14 +35,20 @@ namespace {
 /// consensus_http_requests_total.
 int http_status_of(const Status& status) {
     switch (status.code()) {
-        case StatusCode::kOk: return 200;
+        case StatusCode::kOk:
+            return 200;
         case StatusCode::kInvalidArgument:
-        case StatusCode::kOutOfRange: return 400;
-        case StatusCode::kNotFound: return 404;
-        case StatusCode::kFailedPrecondition: return 412;
+        case StatusCode::kOutOfRange:
+            return 400;
+        case StatusCode::kNotFound:
+            return 404;
+        case StatusCode::kFailedPrecondition:
+            return 412;
         case StatusCode::kUnavailable:
-        case StatusCode::kTimeout: return 503;
-        default: return 500;
+        case StatusCode::kTimeout:
+            return 503;
+        default:
+            return 500;
     }
 }
 
@@ -77,6 +83,7 @@ v3::RequestOp single_op(v3::RequestOp::Kind kind) {
 
 template <typename Response>
 service::V3Callback<Response> ServiceImpl::deferred_v3(service::V3Callback<Response> done) {
+    member_.client_request_since_tick_ = true;
     boost::asio::io_context& io = member_.io_;
     Metrics& metrics = member_.metrics_;
     return [&io, &metrics, done = std::move(done)](service::V3Reply<Response> reply) {
@@ -148,16 +155,16 @@ void ServiceImpl::v3_put(const v3::PutRequest& request, service::V3Callback<v3::
     v3::TxnRequest txn;
     txn.success.push_back(single_op(v3::RequestOp::Kind::kPut));
     txn.success.back().put = request;
-    propose_v3(txn_command(v3::RequestOp::Kind::kPut, std::move(txn)),
-               [this, reply](Result<kv::V3ApplyResult> applied) {
-                   if (!applied.is_ok()) return reply({applied.status(), {}, {}});
-                   v3::PutResponse response;
-                   if (!applied.value().txn.responses.empty()) {
-                       response = std::move(applied.value().txn.responses.front().put);
-                   }
-                   reply({Status::ok(), std::move(response),
-                          v3_header_at(applied.value().revision)});
-               });
+    propose_v3(
+        txn_command(v3::RequestOp::Kind::kPut, std::move(txn)),
+        [this, reply](Result<kv::V3ApplyResult> applied) {
+            if (!applied.is_ok()) return reply({applied.status(), {}, {}});
+            v3::PutResponse response;
+            if (!applied.value().txn.responses.empty()) {
+                response = std::move(applied.value().txn.responses.front().put);
+            }
+            reply({Status::ok(), std::move(response), v3_header_at(applied.value().revision)});
+        });
 }
 
 void ServiceImpl::v3_delete_range(const v3::DeleteRangeRequest& request,
@@ -169,16 +176,16 @@ void ServiceImpl::v3_delete_range(const v3::DeleteRangeRequest& request,
     v3::TxnRequest txn;
     txn.success.push_back(single_op(v3::RequestOp::Kind::kDeleteRange));
     txn.success.back().delete_range = request;
-    propose_v3(txn_command(v3::RequestOp::Kind::kDeleteRange, std::move(txn)),
-               [this, reply](Result<kv::V3ApplyResult> applied) {
-                   if (!applied.is_ok()) return reply({applied.status(), {}, {}});
-                   v3::DeleteRangeResponse response;
-                   if (!applied.value().txn.responses.empty()) {
-                       response = std::move(applied.value().txn.responses.front().delete_range);
-                   }
-                   reply({Status::ok(), std::move(response),
-                          v3_header_at(applied.value().revision)});
-               });
+    propose_v3(
+        txn_command(v3::RequestOp::Kind::kDeleteRange, std::move(txn)),
+        [this, reply](Result<kv::V3ApplyResult> applied) {
+            if (!applied.is_ok()) return reply({applied.status(), {}, {}});
+            v3::DeleteRangeResponse response;
+            if (!applied.value().txn.responses.empty()) {
+                response = std::move(applied.value().txn.responses.front().delete_range);
+            }
+            reply({Status::ok(), std::move(response), v3_header_at(applied.value().revision)});
+        });
 }
 
 void ServiceImpl::v3_txn(const v3::TxnRequest& request, service::V3Callback<v3::TxnResponse> done) {
@@ -254,12 +261,13 @@ void ServiceImpl::v3_lease_keep_alive(const v3::LeaseKeepAliveRequest& request,
     kv::Command command;
     command.kind = kv::Command::Kind::kV3LeaseRenew;
     command.v3_lease_id = request.id;
-    propose_v3(std::move(command), [this, reply, id = request.id](Result<kv::V3ApplyResult> applied) {
-        if (!applied.is_ok()) return reply({applied.status(), {}, {}});
-        v3::LeaseKeepAliveResponse response = applied.value().keep_alive;
-        response.id = id;
-        reply({Status::ok(), response, v3_header_at(applied.value().revision)});
-    });
+    propose_v3(std::move(command),
+               [this, reply, id = request.id](Result<kv::V3ApplyResult> applied) {
+                   if (!applied.is_ok()) return reply({applied.status(), {}, {}});
+                   v3::LeaseKeepAliveResponse response = applied.value().keep_alive;
+                   response.id = id;
+                   reply({Status::ok(), response, v3_header_at(applied.value().revision)});
+               });
 }
 
 void ServiceImpl::v3_lease_time_to_live(const v3::LeaseTimeToLiveRequest& request,

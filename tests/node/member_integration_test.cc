@@ -327,6 +327,65 @@ TEST_CASE(
     CHECK(snapshot_due(2000, 1000, true, false, false));
 }
 
+/// The member's consensus_server_snapshots_saved_total.
+long snapshots_saved(Member& member) {
+    const std::string text = member.service().metrics_text();
+    const std::string name = "\nconsensus_server_snapshots_saved_total ";
+    const std::size_t at = text.find(name);
+    REQUIRE(at != std::string::npos);
+    return std::stol(text.substr(at + name.size()));
+}
+
+/// Runs the member's loop until `done` holds or the deadline passes, keeping one local
+/// (serializable) read outstanding all along, as a client reading without pause would.
+bool run_while_reading(Member& member, const std::function<bool()>& done) {
+    // Shared with the answer, which may come after this returns.
+    auto outstanding = std::make_shared<bool>(false);
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!done() && std::chrono::steady_clock::now() < deadline) {
+        if (!*outstanding) {
+            *outstanding = true;
+            service::V2Request request;
+            request.key = "/k0";
+            member.service().v2_keys(request,
+                                     [outstanding](service::V2Result) { *outstanding = false; });
+        }
+        member.io_context().run_one_for(std::chrono::milliseconds(50));
+    }
+    return done();
+}
+
+TEST_CASE(
+    "member: a leader past its snapshot threshold under load snapshots at its first idle tick",
+    "[node]") {
+    QuietLogs quiet;
+    TempDir dir;
+    Flags flags = member_flags(dir.path() + "/data", free_port());
+    flags.snapshot_count = 200;
+    {
+        auto member = started_member(flags);
+        const long before = snapshots_saved(*member);
+        // 300 writes take the leader past --snapshot-count but not past twice it, while
+        // reads keep every tick busy.
+        int answered = 0;
+        for (int i = 0; i < 300; ++i) {
+            member->service().v2_keys(put("/k" + std::to_string(i % 10), "v"),
+                                      [&answered](service::V2Result) { ++answered; });
+        }
+        REQUIRE(run_while_reading(*member, [&] { return answered == 300; }));
+        // Nothing is written any more, but reads still come: no tick is idle.
+        const auto reads_end = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+        run_while_reading(*member, [&] { return std::chrono::steady_clock::now() >= reads_end; });
+        CHECK(snapshots_saved(*member) == before);
+        // The first idle tick (every 10 ms here) takes the snapshot.
+        CHECK(run_until(*member, [&] { return snapshots_saved(*member) == before + 1; }));
+        stop(*member);
+    }
+    auto wal = consensus::wal::Wal::open_existing(flags.data_dir);
+    REQUIRE(wal.is_ok());
+    CHECK(wal.value()->snapshot_metadata().index >= 300);
+}
+
 TEST_CASE(
     "member: released WAL entries are deleted all at once when quiet, in chunks only "
     "past twice --snapshot-count under load",
