@@ -2,7 +2,7 @@
 -- used by `scripts/bench cluster` to load consensusd and etcd the same way. A
 -- benchmark, not a test: it asserts nothing.
 --
---   wrk -t T -c C -d Ns -s bench/v3_kv.lua http://HOST:PORT -- MODE [KEYS] [VALUE_BYTES]
+--   wrk -t T -c C -d Ns -s bench/v3_kv.lua http://HOST:PORT -- MODE [KEYS] [VALUE_BYTES] [LIMIT]
 --
 -- MODE is one of
 --   put     POST /v3/kv/put   {"key": base64("bench/k<i>"), "value": base64(<VALUE_BYTES bytes>)}
@@ -12,6 +12,9 @@
 --           (a local, serializable read)
 -- where i is uniform over [0, KEYS) (default 10000 keys, 256-byte values). Every
 -- request is built once in init(), so the script costs the same against both servers.
+-- With LIMIT, each thread stops after that many answers (plus the few still in flight
+-- then), before -d runs out: `scripts/bench cluster` tops up the system that did fewer
+-- puts with it, so both hold the same revisions when their memory is compared.
 -- The v3 keyspace is not the v2 one (in etcd and in consensusd), so the range modes
 -- need the keys put through /v3/kv/put first.
 --
@@ -62,6 +65,8 @@ function init(args)
    local mode = args[1] or "put"
    local keys = tonumber(args[2] or "10000")
    local value_bytes = tonumber(args[3] or "256")
+   limit = tonumber(args[4] or "0")
+   answers = 0
    non2xx = 0
    bad_body = 0
    -- Each thread draws its own key sequence; the seed only varies it between threads.
@@ -93,6 +98,10 @@ function request()
 end
 
 function response(status, headers, body)
+   answers = answers + 1
+   if limit > 0 and answers >= limit then
+      wrk.thread:stop()
+   end
    if status < 200 or status > 299 then
       non2xx = non2xx + 1
    elseif string.find(body, '"error"', 1, true) or
