@@ -674,20 +674,17 @@ Result<std::string> Wal::read_snapshot_file(const raft::SnapshotMetadata& metada
 Status Wal::compact(Index index) {
     Status released = release(index);
     if (!released.is_ok()) return released;
-    return delete_garbage(kCompactEntriesPerCallMax);
+    return delete_garbage(kCompactEntriesPerCallMax, false);
 }
 
 Status Wal::collect_garbage(std::size_t entries_max) {
     if (is_failed()) return failure_;
-    return delete_garbage(entries_max);
+    return delete_garbage(entries_max, false);
 }
 
 Status Wal::collect_garbage_apart(std::size_t entries_max) {
     if (is_failed()) return failure_;
-    if (!has_garbage()) return Status::ok();
-    GarbageRun run = plan_garbage_run(entries_max, true);
-    const Status deleted = delete_garbage_run(&run);
-    return finish_garbage_run(run, deleted);
+    return delete_garbage(entries_max, true);
 }
 
 void Wal::flush_memtable() const {
@@ -724,9 +721,9 @@ Status Wal::release(Index index) {
     return Status::ok();
 }
 
-Status Wal::delete_garbage(std::size_t entries_max) {
+Status Wal::delete_garbage(std::size_t entries_max, bool apart) {
     if (!has_garbage()) return Status::ok();
-    GarbageRun run = plan_garbage_run(entries_max, false);
+    GarbageRun run = plan_garbage_run(entries_max, apart);
     const Status deleted = delete_garbage_run(&run);
     return finish_garbage_run(run, deleted);
 }

@@ -323,8 +323,9 @@ private:
     Result<std::string> read_snapshot_file(const raft::SnapshotMetadata& metadata) const;
     Status read_entries_from_disk(Index low, Index high, std::uint64_t max_bytes,
                                   std::uint64_t* bytes, std::vector<raft::Entry>* out) const;
-    /// Deletes released entries from the lowest stored one, at most `entries_max`.
-    Status delete_garbage(std::size_t entries_max);
+    /// Deletes released entries from the lowest stored one, at most `entries_max`
+    /// (apart: see collect_garbage_apart), in the three steps of a GarbageRun.
+    Status delete_garbage(std::size_t entries_max, bool apart);
     /// Makes LevelDB move its memtable into a table now (and wait for a background
     /// compaction in progress).
     void flush_memtable() const;

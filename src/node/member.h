@@ -81,7 +81,7 @@ enum class WalGarbageAction {
     kKeep,         ///< leave them for a quiet moment
     kDeleteChunk,  ///< delete the lowest kCompactEntriesPerCallMax now
     kDeleteApart,  ///< delete up to kQuietGarbageEntriesMax on the disk thread, apart
-                   ///< from new entries (Wal::collect_garbage_apart)
+                   ///< from new entries (a Wal::GarbageRun with `apart`)
 };
 /// Released entries deleted per quiet tick. The run goes to the disk thread, so the
 /// loop keeps answering reads meanwhile (a read-only load is quiet too); a write that
