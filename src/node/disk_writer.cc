@@ -1,5 +1,6 @@
 #include "node/disk_writer.h"
 
+#include <chrono>
 #include <utility>
 
 #include <boost/asio/post.hpp>
@@ -49,11 +50,14 @@ void DiskWriter::run() {
             done = std::move(done_);
             has_work_ = false;
         }
+        const auto started = std::chrono::steady_clock::now();
         Status status = work();
-        boost::asio::post(io_, [this, done = std::move(done), status]() mutable {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+        boost::asio::post(io_, [this, done = std::move(done), status, seconds]() mutable {
             busy_ = false;
             loop_work_.reset();
-            done(std::move(status));
+            done(std::move(status), seconds);
         });
     }
 }

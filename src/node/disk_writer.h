@@ -8,7 +8,7 @@
 /// Owned by the member; created with the loop's io_context. submit() hands it one
 /// piece of work at a time (the caller keeps at most one in flight, which keeps
 /// writes in order); the work runs on the disk thread, then `done` runs on the loop
-/// with the work's Status. Destruction finishes the work in progress (a started
+/// with the work's Status and duration. Destruction finishes the work in progress (a started
 /// write is never abandoned half-way from the thread's point of view), then joins the
 /// thread; a `done` posted to a loop that no longer runs is simply never called.
 
@@ -30,8 +30,9 @@ public:
     /// Work for the disk thread. It must not touch loop-owned state except what the
     /// submitter guarantees stays untouched until `done` runs.
     using Work = std::function<Status()>;
-    /// Runs on the loop with the work's result.
-    using Done = std::function<void(Status)>;
+    /// Runs on the loop with the work's result and how long the work ran on the disk
+    /// thread, in seconds (for the member's metrics and logs).
+    using Done = std::function<void(Status, double work_seconds)>;
 
     /// Starts the disk thread.
     explicit DiskWriter(boost::asio::io_context& io);
@@ -40,7 +41,8 @@ public:
     DiskWriter(const DiskWriter&) = delete;
     DiskWriter& operator=(const DiskWriter&) = delete;
 
-    /// Runs `work` on the disk thread, then posts `done(status)` to the loop.
+    /// Runs `work` on the disk thread, then posts `done(status, work_seconds)` to the
+    /// loop.
     /// Precondition: nothing in flight (is_busy() is false); call from the loop thread.
     void submit(Work work, Done done);
     /// True from submit() until just before its `done` runs on the loop.

@@ -435,7 +435,6 @@ void Member::start_synced_save(raft::Ready ready) {
     struct SyncedSave {
         raft::Ready ready;
         wal::PreparedSave prepared;
-        double seconds = 0;
     };
     auto save = std::make_shared<SyncedSave>();
     // Committed entries already durable here need not wait for this write: apply them
@@ -450,23 +449,16 @@ void Member::start_synced_save(raft::Ready ready) {
     // The disk thread touches only the prepared batch and LevelDB; the loop keeps
     // reading the WAL as raft::Storage meanwhile and writes nothing to it until the
     // completion below runs (wal.h "Threading").
-    disk_writer_->submit(
-        [wal = wal_.get(), save] {
-            auto started = std::chrono::steady_clock::now();
-            Status written = wal->write_prepared(save->prepared);
-            save->seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            return written;
-        },
-        [this, save](Status written) {
-            Status finished = wal_->finish_save(std::move(save->prepared), written);
-            if (!finished.is_ok()) fail_stop("persisting the Raft log", finished);
-            metrics_.wal_fsync_seconds.observe(save->seconds);
-            if (stopping_) return;
-            // Straight on to the next Ready, not behind the client handlers queued
-            // meanwhile: the next write should start as soon as the disk is free.
-            if (complete_ready(save->ready)) drain_ready();
-        });
+    auto write = [wal = wal_.get(), save] { return wal->write_prepared(save->prepared); };
+    disk_writer_->submit(std::move(write), [this, save](Status written, double seconds) {
+        Status finished = wal_->finish_save(std::move(save->prepared), written);
+        if (!finished.is_ok()) fail_stop("persisting the Raft log", finished);
+        metrics_.wal_fsync_seconds.observe(seconds);
+        if (stopping_) return;
+        // Straight on to the next Ready, not behind the client handlers queued
+        // meanwhile: the next write should start as soon as the disk is free.
+        if (complete_ready(save->ready)) drain_ready();
+    });
 }
 
 void Member::apply_committed_prefix(std::vector<raft::Entry>& committed, Index durable) {
@@ -631,37 +623,26 @@ void Member::collect_wal_garbage(bool quiet) {
 
 void Member::start_quiet_garbage_run() {
     CONSENSUS_ASSERT(!disk_writer_->is_busy());
-    struct TimedRun {
-        wal::GarbageRun run;
-        double seconds = 0;
-    };
-    auto timed = std::make_shared<TimedRun>();
-    timed->run = wal_->plan_garbage_run(kQuietGarbageEntriesMax, true);
+    auto run =
+        std::make_shared<wal::GarbageRun>(wal_->plan_garbage_run(kQuietGarbageEntriesMax, true));
     // The disk thread touches only the run and LevelDB; the loop writes nothing to the
     // WAL until the completion below runs (wal.h "Threading"), since every write waits
     // for an idle disk thread.
-    disk_writer_->submit(
-        [wal = wal_.get(), timed] {
-            const auto started = std::chrono::steady_clock::now();
-            Status deleted = wal->delete_garbage_run(&timed->run);
-            timed->seconds =
-                std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-            return deleted;
-        },
-        [this, timed](Status deleted) {
-            const Index before = wal_->garbage_entries();
-            Status finished = wal_->finish_garbage_run(timed->run, deleted);
-            if (finished.code() == StatusCode::kIOError) fail_stop("compacting the log", finished);
-            if (!finished.is_ok()) {
-                LOG_WARN(kComponent, "deleting released log entries failed: %s",
-                         finished.to_string().c_str());
-            }
-            LOG_DEBUG(kComponent, "deleted %llu released log entries in %.1f ms",
-                      as_ull(before - wal_->garbage_entries()), timed->seconds * 1000);
-            if (stopping_) return;
-            // Ready writes that came meanwhile waited for the disk thread.
-            drain_ready();
-        });
+    auto work = [wal = wal_.get(), run] { return wal->delete_garbage_run(run.get()); };
+    disk_writer_->submit(std::move(work), [this, run](Status deleted, double seconds) {
+        const Index before = wal_->garbage_entries();
+        Status finished = wal_->finish_garbage_run(*run, deleted);
+        if (finished.code() == StatusCode::kIOError) fail_stop("compacting the log", finished);
+        if (!finished.is_ok()) {
+            LOG_WARN(kComponent, "deleting released log entries failed: %s",
+                     finished.to_string().c_str());
+        }
+        LOG_DEBUG(kComponent, "deleted %llu released log entries in %.1f ms",
+                  as_ull(before - wal_->garbage_entries()), seconds * 1000);
+        if (stopping_) return;
+        // Ready writes that came meanwhile waited for the disk thread.
+        drain_ready();
+    });
 }
 
 void Member::maybe_settle() {

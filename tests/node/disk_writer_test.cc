@@ -18,22 +18,27 @@
 namespace consensus::node {
 namespace {
 
-TEST_CASE("DiskWriter: work runs off the loop thread and its result is posted to the loop",
-          "[node]") {
+TEST_CASE(
+    "DiskWriter: work runs off the loop thread and its result and duration are posted to the "
+    "loop",
+    "[node]") {
     boost::asio::io_context io(1);
     DiskWriter writer(io);
     std::thread::id work_thread;
     std::thread::id done_thread;
     Status result = Status::ok();
+    double work_seconds = 0;
     CHECK_FALSE(writer.is_busy());
     writer.submit(
         [&] {
             work_thread = std::this_thread::get_id();
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
             return Status(StatusCode::kIOError, "disk");
         },
-        [&](Status status) {
+        [&](Status status, double seconds) {
             done_thread = std::this_thread::get_id();
             result = std::move(status);
+            work_seconds = seconds;
         });
     CHECK(writer.is_busy());
     // run_one() blocks until the posted completion arrives and has run.
@@ -42,6 +47,8 @@ TEST_CASE("DiskWriter: work runs off the loop thread and its result is posted to
     CHECK(result.code() == StatusCode::kIOError);
     CHECK(done_thread == std::this_thread::get_id());
     CHECK(work_thread != std::this_thread::get_id());
+    // The completion is told how long the work ran: at least the 5 ms it slept.
+    CHECK(work_seconds >= 0.005);
 }
 
 TEST_CASE("DiskWriter: writes complete in submission order when submitted one at a time",
@@ -56,7 +63,7 @@ TEST_CASE("DiskWriter: writes complete in submission order when submitted one at
                 written.push_back(i);
                 return Status::ok();
             },
-            [&completed, i](Status status) {
+            [&completed, i](Status status, double) {
                 REQUIRE(status.is_ok());
                 completed.push_back(i);
             });
@@ -83,7 +90,7 @@ TEST_CASE("DiskWriter: destruction finishes the write in progress when the loop 
                 written = true;
                 return Status::ok();
             },
-            [&completed](Status) { completed = true; });
+            [&completed](Status, double) { completed = true; });
     }
     // The write reached its end before the thread was joined; its completion was
     // posted to a loop that never ran it.
