@@ -49,6 +49,14 @@ Snapshot make_snapshot(Index index, Term term) {
     return snapshot;
 }
 
+/// Stores entries 1..last (term 1, unsynced), snapshots at `released` and releases
+/// the log up to it: entries 1..released are then garbage, still stored.
+void store_then_release(Wal& wal, Index last, Index released) {
+    REQUIRE(wal.save(std::nullopt, make_entries(1, last, 1), false).is_ok());
+    REQUIRE(wal.save_snapshot(make_snapshot(released, 1)).is_ok());
+    REQUIRE(wal.release(released).is_ok());
+}
+
 std::size_t count_files(const std::string& dir) {
     std::size_t count = 0;
     for (const auto& file : std::filesystem::directory_iterator(dir)) {
@@ -432,9 +440,7 @@ TEST_CASE("Wal: release moves the log start and leaves the released entries for 
     TempDir temp;
     auto wal = open_wal(temp.path());
     const Index last = 3 * kCompactBatchEntriesMax + 10;
-    REQUIRE(wal->save(std::nullopt, make_entries(1, last, 1), false).is_ok());
-    REQUIRE(wal->save_snapshot(make_snapshot(last - 1, 1)).is_ok());
-    REQUIRE(wal->release(last - 1).is_ok());
+    store_then_release(*wal, last, last - 1);
     CHECK(wal->first_index() == last);
     CHECK(wal->lowest_stored_index() == 1);
     CHECK(wal->garbage_entries() == last - 1);
@@ -468,9 +474,7 @@ TEST_CASE(
     TempDir temp;
     auto wal = open_wal(temp.path());
     const Index last = 2 * kCompactBatchEntriesMax + 10;
-    REQUIRE(wal->save(std::nullopt, make_entries(1, last, 1), false).is_ok());
-    REQUIRE(wal->save_snapshot(make_snapshot(last - 5, 1)).is_ok());
-    REQUIRE(wal->release(last - 5).is_ok());
+    store_then_release(*wal, last, last - 5);
     REQUIRE(wal->garbage_entries() == last - 5);
 
     GarbageRun run = wal->plan_garbage_run(kCompactBatchEntriesMax + 3, true);
@@ -500,9 +504,7 @@ TEST_CASE(
 TEST_CASE("Wal: a garbage run that failed to write fails the Wal when finished", "[wal]") {
     TempDir temp;
     auto wal = open_wal(temp.path());
-    REQUIRE(wal->save(std::nullopt, make_entries(1, 20, 1), false).is_ok());
-    REQUIRE(wal->save_snapshot(make_snapshot(15, 1)).is_ok());
-    REQUIRE(wal->release(15).is_ok());
+    store_then_release(*wal, 20, 15);
     GarbageRun run = wal->plan_garbage_run(100, false);
     const Status failed(StatusCode::kIOError, "disk gone");
     CHECK(wal->finish_garbage_run(run, failed).code() == StatusCode::kIOError);
